@@ -1,0 +1,33 @@
+// A read-only memory mapping of a whole file. Weights are read through it without copying (safetensors checkpoints,
+// bundle weights). Movable, not copyable; the mapping is released when the last owner goes away.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace edgevl::qnn {
+
+class MappedFile {
+ public:
+  /// Maps `path` read-only (PROT_READ, MAP_PRIVATE). An empty file maps to size() == 0 and data() == nullptr.
+  /// Throws edgevl::Error kNotFound if the file does not exist, kIo if it cannot be opened or mapped.
+  static std::shared_ptr<const MappedFile> open(const std::string& path);
+
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }  ///< bytes
+  const std::string& path() const { return path_; }
+
+ private:
+  MappedFile(std::string path, const uint8_t* data, size_t size) : path_(std::move(path)), data_(data), size_(size) {}
+  std::string path_;
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace edgevl::qnn
