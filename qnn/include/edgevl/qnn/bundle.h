@@ -1,0 +1,97 @@
+// The compiled bundle: a directory NAME.evl/ holding
+//   manifest.json  — format version, family, caller's model metadata, graphs (ops, params, tensors with shapes, dtypes,
+//                    quant encodings, constant offsets into weights.bin, constant ids), extra files, checksums;
+//   weights.bin    — every constant once, each 64-byte aligned; a constant shared by several graphs (same name, same
+//                    bytes) is stored ONCE and every graph references the same offset;
+//   extra files    — copied in verbatim (tokenizer.json, preprocessor_config.json, …).
+// Full format: docs/graph-ir.md.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "edgevl/qnn/graph.h"
+
+namespace edgevl::qnn {
+
+/// Format version written by this build; open() rejects any other (newer: kUnsupported, older: kUnsupported too).
+constexpr int kBundleFormatVersion = 1;
+/// Alignment of every constant in weights.bin, bytes.
+constexpr size_t kBundleAlignment = 64;
+
+struct BundleWriterOptions {
+  std::string family;                     ///< model family, e.g. "qwen2vl" (opaque to qnn)
+  nlohmann::json model_metadata;          ///< any JSON the caller wants back at open (config, buckets, …)
+  std::vector<std::string> extra_files;   ///< paths copied into the bundle under their file name (must be unique)
+};
+
+/// Progress callback: stage ("weights", "extra_files", "finalize"), work done and total in bytes (or files). Throwing
+/// from it aborts the write (the exception propagates; nothing openable is left behind).
+using BundleProgress = std::function<void(const std::string& stage, size_t done, size_t total)>;
+
+/// Writes `graphs` (each must pass verify(); names unique) to the bundle directory `dir` (conventionally NAME.evl).
+/// Streams constants straight from the graphs' ConstData into weights.bin (no second copy in memory). Atomic: writes into
+/// a temporary directory next to `dir` (DIR.tmp-XXXXXX), fsyncs the files, then renames it over `dir` (an existing
+/// bundle at `dir` is replaced; any other existing file/dir there is an error). On failure the temporary directory is
+/// removed. Throws kInvalidArgument (two constants with the same name but different bytes/shape/dtype across graphs,
+/// duplicate graph or extra-file names, invalid graph), kNotFound (missing extra file), kIo (write/fsync/rename failures).
+void write_bundle(const std::string& dir, const std::vector<Graph>& graphs, const BundleWriterOptions& options,
+                  const BundleProgress& progress = {});
+
+/// An opened bundle: weights.bin is memory-mapped and every graph's constants are views into the mapping (no copy, and a
+/// constant shared by several graphs has the SAME address in all of them). Immutable; thread-safe to share.
+class Bundle {
+ public:
+  /// Opens and validates: manifest parse, manifest checksum, format version (≠ kBundleFormatVersion → kUnsupported),
+  /// every tensor's dtype × shape = byte count, offsets in range and 64-byte aligned, weights.bin size as recorded, every
+  /// graph passes verify(). Cheap: does NOT hash the weights (see verify_checksums()).
+  /// Throws kNotFound (no directory / manifest.json / weights.bin), kCorruptFile (malformed or inconsistent contents,
+  /// truncated weights), kUnsupported (format version).
+  static std::shared_ptr<const Bundle> open(const std::string& dir);
+
+  /// Hashes all of weights.bin (64-bit, ~GB/s) and compares with the manifest; throws kCorruptFile on mismatch.
+  /// Separate from open() because hashing gigabytes at every open would dominate load time.
+  void verify_checksums() const;
+
+  const std::string& dir() const { return dir_; }
+  const std::string& family() const { return family_; }
+  int format_version() const { return format_version_; }
+  const nlohmann::json& model_metadata() const { return metadata_; }
+  std::vector<std::string> graph_names() const;
+  /// Throws kNotFound naming the graph.
+  const Graph& graph(const std::string& name) const;
+  bool has_graph(const std::string& name) const { return graphs_.count(name) != 0; }
+  /// Full path of an extra file copied in at write time (by its file name). Throws kNotFound.
+  std::string file_path(const std::string& extra_file) const;
+  std::vector<std::string> extra_files() const { return extra_files_; }
+  /// Size of weights.bin, bytes.
+  size_t weights_size() const;
+
+  Bundle(const Bundle&) = delete;
+  Bundle& operator=(const Bundle&) = delete;
+  ~Bundle();
+
+ private:
+  Bundle() = default;
+  struct Impl;
+  std::string dir_;
+  std::string family_;
+  int format_version_ = 0;
+  nlohmann::json metadata_;
+  std::map<std::string, Graph> graphs_;
+  std::vector<std::string> extra_files_;
+  std::shared_ptr<const void> weights_;   // the MappedFile
+  uint64_t weights_hash_ = 0;
+};
+
+/// The 64-bit hash used for bundle checksums (FNV-1a–style mixing over 8-byte words, with a length finalizer). Exposed for
+/// tests and tools. Hashes `n` bytes at `data`; `seed` chains calls.
+uint64_t bundle_hash64(const void* data, size_t n, uint64_t seed = 0);
+
+}  // namespace edgevl::qnn

@@ -1,0 +1,70 @@
+// The graph IR: a static-shape dataflow graph whose ops are named after QNN's op set (ops.h, docs/graph-ir.md).
+// Built with GraphBuilder (graph_builder.h), checked by verify() (verify.h), rewritten by passes (passes.h), stored in a
+// bundle (bundle.h) and executed by the emulator (emulator.h). Model-agnostic: it knows nothing of any model family.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "edgevl/qnn/ops.h"
+#include "edgevl/qnn/tensor.h"
+
+namespace edgevl::qnn {
+
+/// An op parameter: integer, float, flag, string or integer list (e.g. perm, begin/end/strides, pad_amount).
+using Param = std::variant<int64_t, double, bool, std::string, std::vector<int64_t>>;
+
+struct Op {
+  std::string type;                      ///< one of the op:: names in ops.h
+  std::string name;                      ///< unique among the graph's ops
+  std::vector<TensorId> inputs;          ///< optional trailing inputs (bias) are simply absent
+  std::vector<TensorId> outputs;         ///< every op of the IR has exactly one output
+  std::map<std::string, Param> params;
+
+  /// Typed parameter access; throws edgevl::Error kInvalidArgument naming the op and param if absent or of another type
+  /// (an int64 param is accepted where a double is asked).
+  int64_t param_int(const std::string& key) const;
+  double param_float(const std::string& key) const;
+  bool param_bool(const std::string& key) const;
+  const std::string& param_string(const std::string& key) const;
+  const std::vector<int64_t>& param_ints(const std::string& key) const;
+  bool has_param(const std::string& key) const { return params.count(key) != 0; }
+};
+
+/// A graph with static shapes and topologically ordered ops (every op's inputs are graph inputs, constants or outputs of
+/// earlier ops). Inputs and outputs keep the order in which they were declared.
+class Graph {
+ public:
+  Graph() = default;
+  explicit Graph(std::string name) : name_(std::move(name)) {}
+
+  const std::string& name() const { return name_; }
+  const std::vector<Tensor>& tensors() const { return tensors_; }
+  const std::vector<Op>& ops() const { return ops_; }
+  const Tensor& tensor(TensorId id) const;   ///< throws kInvalidArgument if out of range
+  const std::vector<TensorId>& inputs() const { return inputs_; }
+  const std::vector<TensorId>& outputs() const { return outputs_; }
+  /// Id of the tensor called `name`, or kNoTensor.
+  TensorId find(const std::string& name) const;
+
+  // ---- mutable access, for builders, passes and the bundle reader ----
+  void set_name(std::string name) { name_ = std::move(name); }
+  TensorId add_tensor(Tensor t);             ///< appends; kInput/kOutput tensors are NOT added to inputs()/outputs()
+  Tensor& mutable_tensor(TensorId id);
+  std::vector<Tensor>& mutable_tensors() { return tensors_; }
+  std::vector<Op>& mutable_ops() { return ops_; }
+  void set_inputs(std::vector<TensorId> ids) { inputs_ = std::move(ids); }
+  void set_outputs(std::vector<TensorId> ids) { outputs_ = std::move(ids); }
+
+ private:
+  std::string name_;
+  std::vector<Tensor> tensors_;
+  std::vector<Op> ops_;
+  std::vector<TensorId> inputs_;
+  std::vector<TensorId> outputs_;
+};
+
+}  // namespace edgevl::qnn

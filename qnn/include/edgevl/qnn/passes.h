@@ -1,0 +1,21 @@
+// Graph-to-graph passes run at compile time.
+#pragma once
+
+#include "edgevl/qnn/graph.h"
+
+namespace edgevl::qnn {
+
+/// Rewrites every "FullyConnected" (x [..., In], W [Out, In], b [Out]) into
+///   Reshape x → [1, 1, M, In]  →  Conv2d 1×1 with a NEW constant "<W name>.hwio" [1, 1, In, Out] (W transposed at compile
+///   time, same dtype)  →  Reshape → [..., Out]
+/// as the HTP wants (its matmul engine is the convolution path). M = product of x's leading dims. The transposed weight
+/// is made once per source weight even if several ops share it; the old weight is removed if nothing else uses it.
+/// Quantized (quant.kind != kNone) weights are rejected with kUnsupported (their per-axis encodings would move).
+/// Returns the number of ops rewritten. The result passes verify().
+int lower_linear_to_conv2d(Graph& graph);
+
+/// Removes ops whose output reaches no graph output, then activations and constants nobody uses (graph inputs are kept,
+/// even if unused — they are the graph's calling convention). Returns the number of ops removed.
+int eliminate_dead_code(Graph& graph);
+
+}  // namespace edgevl::qnn
