@@ -1,0 +1,53 @@
+// Model: an opened compiled bundle.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "edgevl/generation.h"
+
+namespace edgevl {
+
+/// Numerics a bundle was compiled for (docs/architecture.md, "Numerics"): fp32 = reference; fp16 = weights and every
+/// op output rounded to float16 (compute in float32), as the HTP runs FP16.
+enum class Precision { kFp32, kFp16 };
+const char* precision_name(Precision precision);  ///< "fp32" / "fp16"
+
+/// Facts about an opened bundle.
+struct ModelInfo {
+  std::string path;                   ///< bundle directory as given to open()
+  std::string family;                 ///< e.g. "qwen2vl"
+  Precision precision = Precision::kFp32;
+  int64_t context_length = 0;         ///< tokens of one conversation (prompt + generated), fixed at compile time
+  int64_t prefill_chunk = 0;          ///< tokens per prefill graph run
+  std::vector<int64_t> vit_buckets;   ///< patch counts the ViT graph was compiled for (largest = most patches per image)
+  int64_t vocab_size = 0;
+  std::vector<int32_t> eos_token_ids;
+};
+
+/// An opened bundle (a `NAME.evl/` directory written by compile_model() / qwen2vl-compile): weights memory-mapped, graphs
+/// prepared for the HTP emulator, tokenizer and preprocessor settings loaded. Immutable; a Model is a cheap handle
+/// (copies share the same bundle) that several Sessions on several threads may use at once. The bundle stays mapped
+/// until the last Model copy and the last Session using it are gone.
+class Model {
+ public:
+  /// Opens `bundle_path`. Throws edgevl::Error naming the path: kNotFound (no such directory or a file missing from it),
+  /// kCorruptFile (malformed manifest, truncated weights, checksum mismatch), kUnsupported (format version or family).
+  static Model open(const std::string& bundle_path);
+
+  const ModelInfo& info() const;
+  /// Generation defaults from the model's generation_config.json: when do_sample is false or absent, temperature 0
+  /// (greedy); max_new_tokens from the file or 256; seed 0; no stop strings. Every field is set.
+  const GenerationConfig& generation_defaults() const;
+
+  struct Impl;  ///< internal
+  const std::shared_ptr<const Impl>& impl() const { return impl_; }
+
+ private:
+  explicit Model(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const Impl> impl_;
+};
+
+}  // namespace edgevl

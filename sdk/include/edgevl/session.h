@@ -1,0 +1,57 @@
+// Session: one conversation with a Model.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "edgevl/generation.h"
+#include "edgevl/model.h"
+#include "edgevl/request.h"
+
+namespace edgevl {
+
+/// One conversation: owns its KV cache [layers][kv_heads, context_length, head_dim] and M-RoPE position state. A later
+/// generate() continues the conversation: the new turn is rendered with the chat template as the continuation of what
+/// the session holds, and only its NEW tokens are prefilled (earlier turns stay in the KV cache). The cache keeps the
+/// generated tokens exactly as generated (with a stop string, the text after it too).
+///
+/// Thread safety: generate() / reset() from one thread at a time; cancel() from any thread. Sessions are independent;
+/// many may share one Model.
+class Session {
+ public:
+  explicit Session(Model model);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  /// Runs one turn: decodes and preprocesses the images, checks that the prompt fits (cached tokens + new prompt tokens
+  /// + 1 ≤ context length, else edgevl::Error kContextOverflow BEFORE any image or graph work, message giving the
+  /// counts), runs the ViT per image, prefills the new tokens in chunks, then decodes token by token, streaming text to
+  /// `on_token`. Stops at eos, max_new_tokens, a full context, a stop string, `on_token` returning false, or cancel().
+  /// Throws edgevl::Error: kInvalidArgument (empty request, bad config value), kNotFound / kCorruptFile (image files),
+  /// kContextOverflow. If an error happens after the prefill started, the conversation is reset (the session stays usable).
+  Result generate(const Request& request, const GenerationConfig& config = {}, const TokenCallback& on_token = {});
+
+  /// Asks the generate() running on another thread to stop: it checks between prefill chunks and before every decode
+  /// step, and returns normally with StopReason::kCancelled (text generated so far kept). No effect when nothing runs.
+  void cancel();
+
+  /// Forgets the conversation (empty KV cache, positions from 0).
+  void reset();
+
+  /// Token ids of the conversation so far (prompts with expanded image pads + generated tokens).
+  const std::vector<int32_t>& token_ids() const;
+  /// Tokens held in the KV cache (the last generated token is only cached when the next turn starts).
+  int64_t cached_tokens() const;
+  const Model& model() const;
+
+  struct State;  ///< internal
+
+ private:
+  std::unique_ptr<State> state_;
+  std::atomic<bool> cancel_requested_{false};
+};
+
+}  // namespace edgevl
