@@ -1,0 +1,48 @@
+#include "added_tokens.h"
+
+#include <algorithm>
+
+namespace edgevl::llm::detail {
+
+void AddedTokenMatcher::add(std::string content, int32_t id) {
+  if (content.empty()) return;
+  auto& list = by_first_byte_[static_cast<unsigned char>(content[0])];
+  for (auto& e : list) {
+    if (e.content == content) {
+      e.id = id;
+      return;
+    }
+  }
+  list.push_back({std::move(content), id});
+  std::stable_sort(list.begin(), list.end(),
+                   [](const Entry& a, const Entry& b) { return a.content.size() > b.content.size(); });
+  ++count_;
+}
+
+std::vector<AddedTokenMatcher::Segment> AddedTokenMatcher::split(std::string_view text) const {
+  std::vector<Segment> out;
+  size_t plain_start = 0, i = 0;
+  while (i < text.size()) {
+    const Entry* hit = nullptr;
+    if (count_ != 0) {
+      for (const auto& e : by_first_byte_[static_cast<unsigned char>(text[i])]) {
+        if (text.compare(i, e.content.size(), e.content) == 0) {
+          hit = &e;
+          break;
+        }
+      }
+    }
+    if (!hit) {
+      ++i;
+      continue;
+    }
+    if (i > plain_start) out.push_back({text.substr(plain_start, i - plain_start), -1});
+    out.push_back({text.substr(i, hit->content.size()), hit->id});
+    i += hit->content.size();
+    plain_start = i;
+  }
+  if (plain_start < text.size()) out.push_back({text.substr(plain_start), -1});
+  return out;
+}
+
+}  // namespace edgevl::llm::detail
