@@ -1,0 +1,41 @@
+// Decoded RGB8 images and how EdgeVL gets them: from a file, from encoded bytes in memory, or from a caller's buffer.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace edgevl::vision {
+
+/// An 8-bit RGB image, row-major HWC: `rgb` holds height*width*3 bytes, pixel (y, x) channel c at (y*width + x)*3 + c.
+struct ImageU8 {
+  int height = 0;
+  int width = 0;
+  std::vector<uint8_t> rgb;  ///< [height, width, 3], channel order R, G, B
+};
+
+/// Largest accepted side and area (pixels) of a decoded or supplied image.
+inline constexpr int kMaxImageSide = 1 << 16;
+inline constexpr int64_t kMaxImagePixels = int64_t{1} << 30;
+
+/// Reads and decodes an image file (JPEG, PNG, WebP, BMP, TIFF) with OpenCV into RGB8, matching Pillow's
+/// `Image.open(path)` + `ImageOps.exif_transpose` + `convert("RGB")` as used by the Hugging Face Qwen2-VL processor:
+///  - grey is replicated to R=G=B, a palette image is looked up, an alpha channel is DROPPED (not composited);
+///  - the JPEG EXIF orientation tag is applied;
+///  - deliberate deviation: 16-bit images are scaled to 8 bits by keeping the high byte (v >> 8). Pillow does the same
+///    for 16-bit RGB PNGs but CLIPS 16-bit grey (mode "I") to 255; EdgeVL scales instead.
+/// CMYK JPEGs are converted by OpenCV's formula, which differs from Pillow's (not matched).
+/// Throws edgevl::Error naming the file: kNotFound (missing), kIo (unreadable), kCorruptFile (empty, not an image,
+/// truncated JPEG/PNG, undecodable), kUnsupported (a recognised format OpenCV cannot decode, e.g. GIF),
+/// kInvalidArgument (larger than kMaxImageSide / kMaxImagePixels).
+ImageU8 load_image(const std::string& path);
+
+/// As load_image, from encoded bytes in memory; `name` is used in error messages only.
+ImageU8 decode_image(const uint8_t* data, size_t size, const std::string& name);
+
+/// Copies a caller-owned RGB8 buffer ([height, width, 3], HWC, tightly packed) into an ImageU8.
+/// Throws kInvalidArgument if `rgb` is null or height/width is not in [1, kMaxImageSide] or the area exceeds kMaxImagePixels.
+ImageU8 image_from_rgb(const uint8_t* rgb, int height, int width);
+
+}  // namespace edgevl::vision
