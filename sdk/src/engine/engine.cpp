@@ -1,0 +1,257 @@
+// Qwen2VLEngine: runs a compiled Qwen2-VL bundle on the HTP emulator.
+#include "engine/engine.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "edgevl/error.h"
+#include "edgevl/llm/attention_mask.h"
+#include "edgevl/llm/embedding.h"
+#include "edgevl/qnn/bundle.h"
+#include "edgevl/vision/vit_graph.h"
+#include "edgevl/vision/vit_inputs.h"
+#include "engine/config_mapping.h"
+
+namespace edgevl::engine {
+
+namespace {
+
+/// An executable and the lock that serializes its runs (Executable::run is one-at-a-time).
+struct GuardedExecutable {
+  std::unique_ptr<qnn::Executable> exe;
+  std::mutex mu;
+};
+
+qnn::Precision parse_precision(const std::string& p) {
+  if (p == "fp32") return qnn::Precision::kFp32;
+  if (p == "fp16") return qnn::Precision::kFp16;
+  throw Error(ErrorCode::kUnsupported, "bundle precision '" + p + "' is not fp32 or fp16");
+}
+
+}  // namespace
+
+struct Qwen2VLEngine::Impl {
+  qnn::Precision precision = qnn::Precision::kFp32;
+  int num_threads = 0;
+  vision::VitConfig vit;
+  llm::LlmConfig llm;
+  llm::EmbeddingTable table;
+  GuardedExecutable prefill, decode;
+  std::mutex vit_mu;  // guards the map below (lazy preparation of ViT buckets)
+  std::map<int64_t, std::unique_ptr<GuardedExecutable>> vit_exes;
+};
+
+Qwen2VLEngine::~Qwen2VLEngine() = default;
+
+std::shared_ptr<const Qwen2VLEngine> Qwen2VLEngine::open(const std::string& bundle_dir, int num_threads) {
+  std::shared_ptr<Qwen2VLEngine> e(new Qwen2VLEngine());
+  e->dir_ = bundle_dir;
+  e->bundle_ = qnn::Bundle::open(bundle_dir);
+  if (e->bundle_->family() != kQwen2VLFamily)
+    throw Error(ErrorCode::kUnsupported, "bundle " + bundle_dir + " holds model family '" + e->bundle_->family() +
+                                             "', not '" + kQwen2VLFamily + "'");
+  e->info_ = BundleInfo::from_json(e->bundle_->model_metadata());
+  e->impl_ = std::make_unique<Impl>();
+  Impl& im = *e->impl_;
+  im.precision = parse_precision(e->info_.precision);
+  im.num_threads = num_threads;
+  im.vit = vit_config_from_info(e->info_);
+  im.llm = llm_config_from_info(e->info_);
+
+  const qnn::Graph& eg = e->bundle_->graph(e->info_.embed_graph);
+  qnn::TensorId tid = eg.find(e->info_.embed_tensor);
+  if (tid == qnn::kNoTensor)
+    throw Error(ErrorCode::kCorruptFile, "bundle " + bundle_dir + ": graph " + e->info_.embed_graph +
+                                             " has no tensor " + e->info_.embed_tensor);
+  const qnn::Tensor& t = eg.tensor(tid);
+  if (t.kind != qnn::TensorKind::kConstant || t.shape.size() != 2 || t.shape[0] != e->info_.vocab_size ||
+      t.shape[1] != e->info_.hidden ||
+      (t.dtype != qnn::DType::kFloat32 && t.dtype != qnn::DType::kFloat16))
+    throw Error(ErrorCode::kCorruptFile, "bundle " + bundle_dir + ": embedding table " + e->info_.embed_tensor +
+                                             " is not a float constant [vocab, hidden]");
+  im.table.data = t.data.data;  // a view into the bundle's mapped weights: no copy
+  im.table.dtype = t.dtype == qnn::DType::kFloat32 ? llm::EmbeddingDType::kFloat32 : llm::EmbeddingDType::kFloat16;
+  im.table.vocab = t.shape[0];
+  im.table.hidden = t.shape[1];
+
+  im.prefill.exe = qnn::prepare_emulator(e->bundle_->graph(e->info_.prefill_graph), im.precision, num_threads);
+  im.decode.exe = qnn::prepare_emulator(e->bundle_->graph(e->info_.decode_graph), im.precision, num_threads);
+  return e;
+}
+
+std::string Qwen2VLEngine::tokenizer_path() const { return bundle_->file_path("tokenizer.json"); }
+
+std::string Qwen2VLEngine::preprocessor_config_path() const {
+  for (const auto& f : bundle_->extra_files())
+    if (f == "preprocessor_config.json") return bundle_->file_path(f);
+  return "";
+}
+
+std::vector<float> Qwen2VLEngine::embed(const std::vector<int32_t>& ids) const {
+  std::vector<float> out(ids.size() * size_t(info_.hidden));
+  llm::embed_tokens(impl_->table, ids.data(), int64_t(ids.size()), out.data());
+  return out;
+}
+
+std::vector<float> Qwen2VLEngine::encode_image(const float* pixel_values, int64_t num_patches,
+                                               const std::vector<std::array<int64_t, 3>>& grids) const {
+  Impl& im = *impl_;
+  if (grids.empty()) throw Error(ErrorCode::kInvalidArgument, "encode_image: no image grid given");
+  const int64_t bucket = vision::choose_vit_bucket(num_patches, info_.vit_buckets);
+  std::vector<vision::GridTHW> g(grids.begin(), grids.end());
+  vision::VitInputs in = vision::make_vit_inputs(pixel_values, num_patches, g, bucket, im.vit);
+
+  GuardedExecutable* ge = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(im.vit_mu);
+    auto& slot = im.vit_exes[bucket];
+    if (!slot) {
+      auto fresh = std::make_unique<GuardedExecutable>();
+      fresh->exe = qnn::prepare_emulator(bundle_->graph(vision::vit_graph_name(bucket)), im.precision, im.num_threads);
+      slot = std::move(fresh);
+    }
+    ge = slot.get();
+  }
+  const int64_t hd = im.vit.head_dim();
+  std::vector<float> out(size_t(bucket / 4) * size_t(info_.hidden));
+  {
+    std::lock_guard<std::mutex> lock(ge->mu);
+    ge->exe->run({{"pixel_values", {in.pixel_values.data(), {bucket, im.vit.patch_dim()}, qnn::DType::kFloat32}},
+                  {"rope_cos", {in.rope_cos.data(), {bucket, hd}, qnn::DType::kFloat32}},
+                  {"rope_sin", {in.rope_sin.data(), {bucket, hd}, qnn::DType::kFloat32}},
+                  {"attn_mask", {in.attn_mask.data(), {bucket, bucket}, qnn::DType::kFloat32}}},
+                 {{"image_embeds", {out.data(), {bucket / 4, info_.hidden}, qnn::DType::kFloat32}}});
+  }
+  out.resize(size_t(num_patches / 4) * size_t(info_.hidden));  // keep the valid rows, drop the bucket padding
+  return out;
+}
+
+std::unique_ptr<Sequence> Qwen2VLEngine::new_sequence() const {
+  llm::KvCache cache(info_.num_layers, info_.num_kv_heads, info_.context_length, info_.head_dim);
+  return std::unique_ptr<Sequence>(
+      new Sequence(std::move(cache), llm::MropeState(info_.image_token_id, info_.vit_spatial_merge_size)));
+}
+
+namespace {
+
+/// Runs one LLM graph of `rows` rows over tokens [0, n_valid) of embeds (already laid out [n_valid, hidden]) with the
+/// given positions, appending their K/V to `cache`. Writes logits [rows, vocab] into `logits`.
+void run_llm(qnn::Executable& exe, const llm::LlmConfig& cfg, int64_t ctx, int64_t rows, const float* embeds,
+             const std::vector<llm::MropePosition>& positions, int64_t n_valid, llm::KvCache& cache, float* logits) {
+  const int64_t H = cfg.hidden;
+  std::vector<float> x(size_t(rows * H), 0.0f);
+  std::memcpy(x.data(), embeds, sizeof(float) * size_t(n_valid * H));
+  llm::MropeTables rope = llm::mrope_cos_sin(positions, cfg, rows);
+  std::vector<float> mask = llm::llm_attention_mask(cache.length(), n_valid, rows, ctx);
+  const int64_t kv_rows = int64_t(cfg.num_kv_heads) * rows * cfg.head_dim;
+  std::vector<std::vector<float>> new_k(cfg.num_layers, std::vector<float>(size_t(kv_rows)));
+  std::vector<std::vector<float>> new_v(cfg.num_layers, std::vector<float>(size_t(kv_rows)));
+  std::vector<std::pair<std::string, qnn::ConstTensorView>> in;
+  in.reserve(4 + 2 * size_t(cfg.num_layers));
+  in.push_back({"embeds", {x.data(), {rows, H}, qnn::DType::kFloat32}});
+  in.push_back({"rope_cos", {rope.cos.data(), {rows, cfg.head_dim}, qnn::DType::kFloat32}});
+  in.push_back({"rope_sin", {rope.sin.data(), {rows, cfg.head_dim}, qnn::DType::kFloat32}});
+  in.push_back({"attn_mask", {mask.data(), {rows, ctx + rows}, qnn::DType::kFloat32}});
+  std::vector<std::pair<std::string, qnn::MutableTensorView>> out;
+  out.reserve(1 + 2 * size_t(cfg.num_layers));
+  out.push_back({"logits", {logits, {rows, cfg.vocab_size}, qnn::DType::kFloat32}});
+  const std::vector<int64_t> past_shape = cache.buffer_shape();
+  const std::vector<int64_t> new_shape{cfg.num_kv_heads, rows, cfg.head_dim};
+  for (int l = 0; l < cfg.num_layers; ++l) {
+    const std::string s = std::to_string(l);
+    in.push_back({"past_key_" + s, {cache.key(l), past_shape, qnn::DType::kFloat32}});
+    in.push_back({"past_value_" + s, {cache.value(l), past_shape, qnn::DType::kFloat32}});
+    out.push_back({"new_key_" + s, {new_k[size_t(l)].data(), new_shape, qnn::DType::kFloat32}});
+    out.push_back({"new_value_" + s, {new_v[size_t(l)].data(), new_shape, qnn::DType::kFloat32}});
+  }
+  exe.run(in, out);
+  for (int l = 0; l < cfg.num_layers; ++l)
+    cache.write(l, new_k[size_t(l)].data(), new_v[size_t(l)].data(), rows, n_valid);
+  cache.commit(n_valid);
+}
+
+}  // namespace
+
+std::vector<float> Qwen2VLEngine::prefill(Sequence& seq, const std::vector<int32_t>& ids,
+                                          const std::vector<ImageInput>& images, bool all_logits) const {
+  Impl& im = *impl_;
+  const int64_t L = int64_t(ids.size());
+  const int64_t H = info_.hidden, V = info_.vocab_size, C = info_.chunk;
+  if (L == 0) throw Error(ErrorCode::kInvalidArgument, "prefill: no token ids given");
+  if (seq.length() + L > info_.context_length)
+    throw Error(ErrorCode::kContextOverflow,
+                "prefill: " + std::to_string(L) + " new tokens after " + std::to_string(seq.length()) +
+                    " cached ones exceed the context length " + std::to_string(info_.context_length) +
+                    " of bundle " + dir_);
+  // Image rows: the pads must match the images' token counts exactly, and each image's embeddings its grid.
+  int64_t pads = 0;
+  for (int32_t id : ids) pads += id == info_.image_token_id;
+  int64_t image_rows = 0;
+  std::vector<std::array<int64_t, 3>> grids;
+  for (size_t i = 0; i < images.size(); ++i) {
+    const ImageInput& img = images[i];
+    for (int64_t d : img.grid_thw)
+      if (d < 1) throw Error(ErrorCode::kInvalidArgument, "prefill: image " + std::to_string(i) + " has a grid dimension < 1");
+    if (int64_t(img.embeds.size()) != img.num_tokens() * H)
+      throw Error(ErrorCode::kInvalidArgument,
+                  "prefill: image " + std::to_string(i) + " has " + std::to_string(img.embeds.size()) +
+                      " embedding values, its grid needs " + std::to_string(img.num_tokens()) + " x " +
+                      std::to_string(H));
+    image_rows += img.num_tokens();
+    grids.push_back(img.grid_thw);
+  }
+  if (pads != image_rows)
+    throw Error(ErrorCode::kInvalidArgument, "prefill: the token ids hold " + std::to_string(pads) +
+                                                 " image pads but the " + std::to_string(images.size()) +
+                                                 " images give " + std::to_string(image_rows) + " embeddings");
+  llm::MropeState mrope = seq.mrope_;  // committed only when everything succeeded
+  std::vector<llm::MropePosition> positions = mrope.append(ids.data(), L, grids);
+
+  std::vector<float> x = embed(ids);
+  if (image_rows > 0) {
+    std::vector<float> all;
+    all.reserve(size_t(image_rows * H));
+    for (const ImageInput& img : images) all.insert(all.end(), img.embeds.begin(), img.embeds.end());
+    llm::fuse_image_embeddings(ids.data(), L, info_.image_token_id, all.data(), image_rows, H, x.data());
+  }
+
+  std::vector<float> result(size_t(all_logits ? L * V : V));
+  std::vector<float> logits(size_t(C * V));
+  const int64_t start_len = seq.cache_.length();
+  try {
+    std::lock_guard<std::mutex> lock(im.prefill.mu);
+    for (int64_t off = 0; off < L; off += C) {
+      const int64_t n = std::min(C, L - off);
+      std::vector<llm::MropePosition> pos(positions.begin() + off, positions.begin() + off + n);
+      run_llm(*im.prefill.exe, im.llm, info_.context_length, C, x.data() + off * H, pos, n, seq.cache_, logits.data());
+      if (all_logits) std::memcpy(result.data() + off * V, logits.data(), sizeof(float) * size_t(n * V));
+      else if (off + n == L) std::memcpy(result.data(), logits.data() + (n - 1) * V, sizeof(float) * size_t(V));
+    }
+  } catch (...) {
+    seq.cache_.truncate(start_len);
+    throw;
+  }
+  seq.mrope_ = mrope;
+  return result;
+}
+
+std::vector<float> Qwen2VLEngine::decode(Sequence& seq, int32_t token) const {
+  Impl& im = *impl_;
+  if (seq.length() + 1 > info_.context_length)
+    throw Error(ErrorCode::kContextOverflow, "decode: the KV cache is full (context length " +
+                                                 std::to_string(info_.context_length) + ")");
+  std::vector<float> x = embed({token});  // throws kInvalidArgument for an id outside the vocabulary
+  llm::MropeState mrope = seq.mrope_;
+  std::vector<llm::MropePosition> pos{mrope.append_text_token()};
+  std::vector<float> logits(size_t(info_.vocab_size));
+  {
+    std::lock_guard<std::mutex> lock(im.decode.mu);
+    run_llm(*im.decode.exe, im.llm, info_.context_length, 1, x.data(), pos, 1, seq.cache_, logits.data());
+  }
+  seq.mrope_ = mrope;
+  return logits;
+}
+
+}  // namespace edgevl::engine

@@ -1,0 +1,76 @@
+#include "engine/weight_provider.h"
+
+#include <cstdint>
+#include <cstring>
+
+#include "edgevl/error.h"
+#include "edgevl/qnn/graph_builder.h"
+#include "edgevl/qnn/half.h"
+
+namespace edgevl::engine {
+
+CheckpointWeights::CheckpointWeights(std::function<const qnn::TensorView*(const std::string&)> find,
+                                     std::shared_ptr<const void> owner, qnn::DType target)
+    : find_(std::move(find)), owner_(std::move(owner)), target_(target) {
+  if (target != qnn::DType::kFloat32 && target != qnn::DType::kFloat16)
+    throw Error(ErrorCode::kInvalidArgument, std::string("weight dtype must be float32 or float16, not ") +
+                                                 qnn::dtype_name(target));
+}
+
+const qnn::ConstData& CheckpointWeights::data(const std::string& name) {
+  auto it = cache_.find(name);
+  if (it != cache_.end()) return it->second;
+  const qnn::TensorView* t = find_(name);
+  if (!t) throw Error(ErrorCode::kNotFound, "checkpoint has no tensor '" + name + "'");
+  const size_t n = size_t(t->numel());
+  const bool f32 = target_ == qnn::DType::kFloat32;
+  const auto addr = reinterpret_cast<uintptr_t>(t->data);
+  qnn::ConstData d;
+  if (f32 && t->dtype == qnn::SafetensorsDType::kF32 && addr % alignof(float) == 0) {
+    d = qnn::ConstData::view(owner_, t->data, t->nbytes);  // already float32: no copy
+  } else if (!f32 && t->dtype == qnn::SafetensorsDType::kF16 && addr % alignof(uint16_t) == 0) {
+    d = qnn::ConstData::view(owner_, t->data, t->nbytes);  // already float16: no copy
+  } else if (f32) {
+    d = qnn::ConstData::from_floats(qnn::to_f32(*t));
+  } else {
+    std::vector<float> tmp = qnn::to_f32(*t);
+    std::vector<uint8_t> bytes(n * sizeof(uint16_t));
+    qnn::float_to_half_n(tmp.data(), reinterpret_cast<uint16_t*>(bytes.data()), n);
+    d = qnn::ConstData::from_bytes(std::move(bytes));
+  }
+  return cache_.emplace(name, std::move(d)).first->second;
+}
+
+qnn::WeightProvider CheckpointWeights::provider() {
+  return [this](qnn::GraphBuilder& b, const std::string& name, const std::vector<int64_t>& shape) -> qnn::TensorId {
+    const qnn::TensorView* t = find_(name);
+    if (!t) throw Error(ErrorCode::kNotFound, "checkpoint has no tensor '" + name + "'");
+    if (qnn::num_elements(shape) != t->numel())
+      throw Error(ErrorCode::kShapeMismatch, "checkpoint tensor '" + name + "' has shape " +
+                                                 qnn::TensorView::shape_str(t->shape) + ", the graph needs " +
+                                                 qnn::shape_to_string(shape));
+    const qnn::ConstData& d = data(name);
+    return b.constant(name, shape, target_, d);
+  };
+}
+
+size_t share_identical_constants(qnn::Graph& graph, std::map<std::string, qnn::ConstData>& pool) {
+  size_t saved = 0;
+  for (qnn::Tensor& t : graph.mutable_tensors()) {
+    if (t.kind != qnn::TensorKind::kConstant) continue;
+    auto it = pool.find(t.name);
+    if (it == pool.end()) {
+      pool.emplace(t.name, t.data);
+      continue;
+    }
+    const qnn::ConstData& p = it->second;
+    if (p.data == t.data.data) continue;
+    if (p.nbytes == t.data.nbytes && std::memcmp(p.data, t.data.data, p.nbytes) == 0) {
+      saved += t.data.nbytes;
+      t.data = p;
+    }
+  }
+  return saved;
+}
+
+}  // namespace edgevl::engine

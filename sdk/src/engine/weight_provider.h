@@ -1,0 +1,49 @@
+// The compile-time weight provider: serves checkpoint tensors (bf16/f16/f32, mmapped safetensors) to the graph builders
+// as constants of the bundle precision (float32 or float16), converting each tensor once and sharing the result between
+// every graph that asks for it; tensors already in the target dtype (and suitably aligned) are served as views of the
+// mapping without any copy.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "edgevl/qnn/graph.h"
+#include "edgevl/qnn/layers.h"
+#include "edgevl/qnn/safetensors.h"
+
+namespace edgevl::engine {
+
+class CheckpointWeights {
+ public:
+  /// `find(canonical_name)` returns the checkpoint tensor or nullptr; `owner` keeps the mapped files alive (views into
+  /// them are handed to the graphs). `target` is kFloat32 or kFloat16.
+  CheckpointWeights(std::function<const qnn::TensorView*(const std::string&)> find, std::shared_ptr<const void> owner,
+                    qnn::DType target);
+
+  /// The qnn::WeightProvider: a constant named `name` of `shape` (the checkpoint's shape or a reshape of it with the
+  /// same element count). Throws kNotFound (absent tensor), kShapeMismatch (element count), kUnsupported (integer
+  /// checkpoint dtype).
+  qnn::WeightProvider provider();
+
+  /// Converted constant bytes for `name` (cached). Same errors as provider().
+  const qnn::ConstData& data(const std::string& name);
+
+  /// Drops the conversion cache (graphs built so far keep their constants alive themselves).
+  void clear_cache() { cache_.clear(); }
+
+ private:
+  std::function<const qnn::TensorView*(const std::string&)> find_;
+  std::shared_ptr<const void> owner_;
+  qnn::DType target_;
+  std::map<std::string, qnn::ConstData> cache_;
+};
+
+/// Makes constants with the same name and identical bytes in `graph` share the ConstData already in `pool` (adding the
+/// others to it), so that identical weights created separately for several graphs (e.g. by lower_linear_to_conv2d)
+/// are held in memory once. Returns the bytes saved.
+size_t share_identical_constants(qnn::Graph& graph, std::map<std::string, qnn::ConstData>& pool);
+
+}  // namespace edgevl::engine
