@@ -1,0 +1,78 @@
+// smart_resize against the Python reference (HF's function run by tests/reference/pillow_preprocess.py).
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "edgevl/error.h"
+#include "edgevl/vision/smart_resize.h"
+#include "reference_data.h"
+
+namespace edgevl::vision {
+namespace {
+
+TEST(SmartResize, MatchesPythonTable) {
+  const auto rows = test::read_tsv("smart_resize.tsv");
+  ASSERT_GE(rows.size(), 50u);
+  int errors = 0;
+  for (const auto& r : rows) {
+    ASSERT_EQ(r.size(), 6u);
+    const int64_t H = std::stoll(r[0]), W = std::stoll(r[1]), min_p = std::stoll(r[2]), max_p = std::stoll(r[3]);
+    SCOPED_TRACE(testing::Message() << H << "x" << W << " min " << min_p << " max " << max_p);
+    if (r[4] == "error") {
+      ++errors;
+      try {
+        smart_resize(H, W, 28, min_p, max_p);
+        ADD_FAILURE() << "expected an error";
+      } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      }
+      continue;
+    }
+    const ResizedSize s = smart_resize(H, W, 28, min_p, max_p);
+    EXPECT_EQ(s.height, std::stoi(r[4]));
+    EXPECT_EQ(s.width, std::stoi(r[5]));
+  }
+  EXPECT_GT(errors, 0);  // the table includes > 200:1 cases
+}
+
+TEST(SmartResize, SpecExampleAndHalfToEven) {
+  const PreprocessorConfig c;  // Qwen2-VL-2B-Instruct: min 3136, max 12845056
+  const ResizedSize s = smart_resize(480, 640, c);
+  EXPECT_EQ(s.height, 476);
+  EXPECT_EQ(s.width, 644);
+  // 42/28 = 1.5 -> 2 and 70/28 = 2.5 -> 2 (half to even), 98/28 = 3.5 -> 4.
+  EXPECT_EQ(smart_resize(70, 98, 28, 0, 1 << 30).height, 56);
+  EXPECT_EQ(smart_resize(70, 98, 28, 0, 1 << 30).width, 112);
+  EXPECT_EQ(smart_resize(42, 42, 28, 0, 1 << 30).height, 56);
+}
+
+TEST(SmartResize, AspectRatioLimitIs200) {
+  EXPECT_NO_THROW(smart_resize(1, 200, PreprocessorConfig{}));
+  EXPECT_NO_THROW(smart_resize(3, 600, PreprocessorConfig{}));
+  try {
+    smart_resize(1, 201, PreprocessorConfig{});
+    FAIL() << "201:1 accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("1x201"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("201"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SmartResize, TinyInputsFollowNewestTransformers) {
+  // No minimum-side check: 1x1 grows to the min_pixels area (3136 = 56*56).
+  const ResizedSize s = smart_resize(1, 1, PreprocessorConfig{});
+  EXPECT_EQ(s.height, 56);
+  EXPECT_EQ(s.width, 56);
+  for (auto hw : {std::pair<int64_t, int64_t>{0, 5}, {5, 0}, {-1, 3}}) {
+    try {
+      smart_resize(hw.first, hw.second, PreprocessorConfig{});
+      ADD_FAILURE() << "accepted " << hw.first << "x" << hw.second;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace edgevl::vision
