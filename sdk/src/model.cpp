@@ -1,0 +1,68 @@
+#include "edgevl/model.h"
+
+#include <filesystem>
+
+#include "edgevl/error.h"
+#include "model_impl.h"
+
+namespace edgevl {
+
+GenerationConfig generation_defaults_from_json(const nlohmann::json& g) {
+  auto num = [&](const char* key, double fallback) {
+    auto it = g.find(key);
+    return it != g.end() && it->is_number() ? it->get<double>() : fallback;
+  };
+  GenerationConfig d;
+  const bool do_sample = g.contains("do_sample") && g["do_sample"].is_boolean() && g["do_sample"].get<bool>();
+  // HF: do_sample false -> greedy whatever temperature says; HF's own defaults are temperature 1, top_k 50, top_p 1.
+  d.temperature = do_sample ? static_cast<float>(num("temperature", 1.0)) : 0.0f;
+  d.top_k = do_sample ? static_cast<int>(num("top_k", 50)) : 0;
+  d.top_p = do_sample ? static_cast<float>(num("top_p", 1.0)) : 1.0f;
+  d.repetition_penalty = static_cast<float>(num("repetition_penalty", 1.0));
+  d.max_new_tokens = static_cast<int>(num("max_new_tokens", 256));
+  d.seed = 0;
+  return d;
+}
+
+Model Model::open(const std::string& bundle_path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(bundle_path, ec)) throw Error(ErrorCode::kNotFound, "model bundle " + bundle_path + ": no such file or directory");
+  if (!fs::is_directory(bundle_path, ec))
+    throw Error(ErrorCode::kCorruptFile, "model bundle " + bundle_path + ": not a directory (a bundle is a NAME.evl/ directory)");
+  auto impl = std::make_shared<Impl>();
+  impl->engine = engine::Qwen2VLEngine::open(bundle_path);
+  const engine::BundleInfo& bi = impl->engine->info();
+  impl->tokenizer = llm::Tokenizer::from_file(impl->engine->tokenizer_path());
+  const std::string pp = impl->engine->preprocessor_config_path();
+  if (!pp.empty()) impl->preprocess = vision::load_preprocessor_config(pp);
+  impl->preprocess.min_pixels = bi.min_pixels;
+  impl->preprocess.max_pixels = bi.max_pixels;
+
+  ModelInfo& info = impl->info;
+  info.path = bundle_path;
+  info.family = engine::kQwen2VLFamily;
+  info.precision = bi.precision == "fp16" ? Precision::kFp16 : Precision::kFp32;
+  info.context_length = bi.context_length;
+  info.prefill_chunk = bi.chunk;
+  info.vit_buckets = bi.vit_buckets;
+  info.vocab_size = bi.vocab_size;
+  info.eos_token_ids = bi.eos_token_ids;
+
+  impl->defaults = generation_defaults_from_json(bi.generation_config);
+  impl->eos_ids.insert(bi.eos_token_ids.begin(), bi.eos_token_ids.end());
+  impl->image_pad_id = bi.image_token_id;
+  const auto im_end = impl->tokenizer->token_to_id("<|im_end|>");
+  if (!im_end) throw Error(ErrorCode::kCorruptFile, "model bundle " + bundle_path + ": tokenizer has no <|im_end|> token");
+  impl->im_end_id = *im_end;
+  if (static_cast<int64_t>(impl->tokenizer->vocab_size()) > bi.vocab_size)
+    throw Error(ErrorCode::kCorruptFile, "model bundle " + bundle_path + ": tokenizer has " +
+                                             std::to_string(impl->tokenizer->vocab_size()) + " ids but the model only " +
+                                             std::to_string(bi.vocab_size));
+  return Model(std::move(impl));
+}
+
+const ModelInfo& Model::info() const { return impl_->info; }
+const GenerationConfig& Model::generation_defaults() const { return impl_->defaults; }
+
+}  // namespace edgevl

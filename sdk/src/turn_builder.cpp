@@ -1,0 +1,128 @@
+#include "turn_builder.h"
+
+#include <chrono>
+
+#include "edgevl/error.h"
+#include "edgevl/llm/chat_template.h"
+#include "edgevl/vision/image.h"
+
+namespace edgevl::detail {
+namespace {
+
+bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
+
+// The request as a list of messages (pointers into the request, or one synthesized user message).
+std::vector<Message> request_messages(const Request& r) {
+  if (r.messages.empty()) {
+    if (blank(r.text) && r.images.empty())
+      throw Error(ErrorCode::kInvalidArgument, "request: empty prompt (no text and no image)");
+    Message m;
+    m.role = Role::kUser;
+    m.text = r.text;
+    m.images = r.images;
+    return {m};
+  }
+  if (!r.text.empty() || !r.images.empty())
+    throw Error(ErrorCode::kInvalidArgument, "request: give either text/images or messages, not both");
+  return r.messages;
+}
+
+void validate_messages(const std::vector<Message>& msgs, bool continues) {
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    const Message& m = msgs[i];
+    const std::string where = "request message " + std::to_string(i);
+    if (m.role == Role::kSystem && (continues || i != 0))
+      throw Error(ErrorCode::kInvalidArgument, where + ": a system message may only start a new conversation");
+    if (m.role != Role::kUser && !m.images.empty())
+      throw Error(ErrorCode::kInvalidArgument, where + ": only user messages may hold images");
+    if (m.role != Role::kAssistant && !m.token_ids.empty())
+      throw Error(ErrorCode::kInvalidArgument, where + ": only assistant messages may hold token_ids");
+    if (m.role == Role::kUser && blank(m.text) && m.images.empty())
+      throw Error(ErrorCode::kInvalidArgument, where + ": empty user message (no text and no image)");
+    if (i == 0 && !continues && m.role == Role::kAssistant)
+      throw Error(ErrorCode::kInvalidArgument, where + ": a conversation must start with a system or user message");
+  }
+  if (msgs.back().role != Role::kUser)
+    throw Error(ErrorCode::kInvalidArgument, "request: the last message must be a user message");
+}
+
+llm::ChatMessage to_chat(const Message& m) {
+  llm::ChatMessage c;
+  c.role = m.role == Role::kSystem ? "system" : m.role == Role::kUser ? "user" : "assistant";
+  for (size_t k = 0; k < m.images.size(); ++k) c.content.push_back(llm::ContentPart::Image());
+  if (!m.text.empty() || m.images.empty()) c.content.push_back(llm::ContentPart::Text(m.text));
+  return c;
+}
+
+PreparedImage prepare_image(const Model::Impl& model, const Image& image) {
+  PreparedImage p;
+  p.name = image.describe();
+  const vision::ImageU8 u8 = image.is_file() ? vision::load_image(image.path())
+                                             : vision::image_from_rgb(image.rgb().data(), image.height(), image.width());
+  p.pixels = vision::preprocess(u8, model.preprocess);
+  const int64_t merge = int64_t{model.preprocess.merge_size} * model.preprocess.merge_size;
+  p.tokens = p.pixels.num_patches / merge;
+  const auto& buckets = model.info.vit_buckets;
+  if (!buckets.empty() && p.pixels.num_patches > buckets.back())
+    throw Error(ErrorCode::kUnsupported, "image " + p.name + ": " + std::to_string(p.pixels.num_patches) +
+                                             " patches exceed the largest compiled ViT bucket " +
+                                             std::to_string(buckets.back()));
+  return p;
+}
+
+}  // namespace
+
+void close_assistant_turn(const Model::Impl& model, std::vector<int32_t>& ids, size_t min_size) {
+  if (ids.size() > min_size && ids.back() != model.im_end_id && model.eos_ids.count(ids.back())) ids.pop_back();
+  if (ids.empty() || ids.back() != model.im_end_id) ids.push_back(model.im_end_id);
+}
+
+Turn build_turn(const Model::Impl& model, const Request& request, bool continues) {
+  const std::vector<Message> msgs = request_messages(request);
+  validate_messages(msgs, continues);
+
+  Turn turn;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const Message& m : msgs)
+    for (const Image& im : m.images) turn.images.push_back(prepare_image(model, im));
+  turn.preprocess_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+
+  // Messages already rendered (contents do not matter for a continuation, only their count and the first role).
+  std::vector<llm::ChatMessage> rendered;
+  if (continues) rendered = {llm::ChatMessage::User(""), llm::ChatMessage::Assistant("")};
+  size_t next_image = 0;
+  auto append_text = [&](const std::string& text, size_t num_images) {
+    std::vector<int64_t> counts;
+    for (size_t k = 0; k < num_images; ++k) counts.push_back(turn.images[next_image + k].tokens);
+    next_image += num_images;
+    const std::vector<int32_t> ids = model.tokenizer->encode(llm::expand_image_pads(text, counts));
+    turn.ids.insert(turn.ids.end(), ids.begin(), ids.end());
+  };
+  size_t i = 0;
+  while (i < msgs.size()) {
+    if (msgs[i].role == Role::kAssistant && !msgs[i].token_ids.empty()) {  // exact ids of an earlier reply
+      append_text(std::string(llm::kImStart) + "assistant\n", 0);
+      const size_t start = turn.ids.size();
+      turn.ids.insert(turn.ids.end(), msgs[i].token_ids.begin(), msgs[i].token_ids.end());
+      close_assistant_turn(model, turn.ids, start);
+      append_text("\n", 0);
+      rendered.push_back(llm::ChatMessage::Assistant(""));
+      ++i;
+      continue;
+    }
+    // A run of template-rendered messages.
+    const size_t previous = rendered.size();
+    size_t num_images = 0;
+    for (; i < msgs.size() && !(msgs[i].role == Role::kAssistant && !msgs[i].token_ids.empty()); ++i) {
+      rendered.push_back(to_chat(msgs[i]));
+      num_images += msgs[i].images.size();
+    }
+    append_text(llm::render_chat_continuation(rendered, previous, i == msgs.size()), num_images);
+  }
+  for (int32_t id : turn.ids)
+    if (id < 0 || id >= model.info.vocab_size)
+      throw Error(ErrorCode::kInvalidArgument, "request: token id " + std::to_string(id) + " outside the vocabulary");
+  return turn;
+}
+
+}  // namespace edgevl::detail

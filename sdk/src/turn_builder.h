@@ -1,0 +1,38 @@
+// Turns a Request into the token ids of one new conversation turn (chat template continuation, image pads expanded)
+// and the preprocessed images, validating everything before any graph runs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "edgevl/request.h"
+#include "edgevl/vision/preprocess.h"
+#include "model_impl.h"
+
+namespace edgevl::detail {
+
+struct PreparedImage {
+  std::string name;             ///< Image::describe(), for messages
+  vision::PixelValues pixels;   ///< [num_patches, 1176] + grid_thw
+  int64_t tokens = 0;           ///< t*gh*gw / merge^2 image pads in the prompt
+};
+
+struct Turn {
+  std::vector<int32_t> ids;             ///< new tokens, image pads expanded, ending with "<|im_start|>assistant\n"
+  std::vector<PreparedImage> images;    ///< in the order of their pad runs in `ids`
+  double preprocess_ms = 0;
+};
+
+/// Builds the turn for `request`. `continues` = the conversation already holds turns (then the text starts with the
+/// next message; the caller has closed the previous assistant turn with "<|im_end|>\n"), otherwise the rendering
+/// starts the conversation (default system prompt when the first message is not a system message).
+/// Throws edgevl::Error kInvalidArgument (empty request, bad message order, text vs image count mismatch), image
+/// errors from decoding (kNotFound, kCorruptFile …), kUnsupported (image larger than the largest ViT bucket).
+Turn build_turn(const Model::Impl& model, const Request& request, bool continues);
+
+/// Ends an assistant turn held in `ids` the way the chat template does: a trailing eos other than "<|im_end|>" is
+/// dropped, then "<|im_end|>" is appended unless it is already last. `min_size`: ids below it are never dropped.
+void close_assistant_turn(const Model::Impl& model, std::vector<int32_t>& ids, size_t min_size);
+
+}  // namespace edgevl::detail
