@@ -60,5 +60,9 @@ class Tokenizer:
         tail = self.encode("<|vision_end|>" + question + "<|im_end|>\n<|im_start|>assistant\n")
         return head + [self.image_pad] * num_image_tokens + tail
 
+    def followup_ids(self, question: str) -> List[int]:
+        """Token ids of a further user turn after an assistant answer (multi-turn chat template)."""
+        return self.encode("\n<|im_start|>user\n" + question + "<|im_end|>\n<|im_start|>assistant\n")
+
     def answer_ids(self, answer: str) -> List[int]:
         return self.encode(answer) + [self.im_end]

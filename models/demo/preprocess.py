@@ -15,12 +15,14 @@ PATCH = 14
 MERGE = 2
 TEMPORAL = 2
 FACTOR = PATCH * MERGE
-MEAN = np.array([0.48145466, 0.4578275, 0.40821073], dtype=np.float32)
-STD = np.array([0.26862954, 0.26130258, 0.27577711], dtype=np.float32)
+MEAN_LIST = [0.48145466, 0.4578275, 0.40821073]
+STD_LIST = [0.26862954, 0.26130258, 0.27577711]
+MEAN = np.array(MEAN_LIST, dtype=np.float32)
+STD = np.array(STD_LIST, dtype=np.float32)
 
-# The demo model's pixel budget: 8..40 visual tokens (merge cells) per image.
+# The demo model's pixel budget: 8..32 visual tokens (merge cells) per image.
 MIN_PIXELS = 28 * 28 * 8
-MAX_PIXELS = 28 * 28 * 40
+MAX_PIXELS = 28 * 28 * 32
 
 
 def smart_resize(height: int, width: int, min_pixels: int = MIN_PIXELS, max_pixels: int = MAX_PIXELS) -> Tuple[int, int]:
@@ -44,7 +46,7 @@ def preprocess(img: Image.Image, min_pixels: int = MIN_PIXELS, max_pixels: int =
     img = img.convert("RGB")
     h, w = smart_resize(img.height, img.width, min_pixels, max_pixels)
     img = img.resize((w, h), Image.BICUBIC)
-    x = np.asarray(img, dtype=np.float32) * np.float32(1.0 / 255.0)
+    x = (np.asarray(img, dtype=np.float64) * (1.0 / 255.0)).astype(np.float32)
     x = (x - MEAN) / STD
     x = x.transpose(2, 0, 1)  # [C, H, W]
     frames = np.stack([x, x], axis=0)  # [T=2, C, H, W]

@@ -47,17 +47,33 @@ def load_scene_image(scene, rng) -> Image.Image:
     return Image.open(io.BytesIO(scenes.encode(scene, img)))
 
 
+TURNS = 3  # questions per training conversation (multi-turn chat; the first turn has exactly the inference layout)
+
+
 def sample(rng: np.random.Generator, tok, parity="even", qtype=None):
+    """One conversation about one scene: the image, then TURNS question/answer turns (or one turn of `qtype`).
+    Returns pixel values, grid, token ids `seq` and `labels` (-100 except answer tokens + <|im_end|>)."""
     scene = scenes.random_scene(rng, parity)
     img = load_scene_image(scene, rng)
     pv, grid = preprocess.preprocess(img)
     if qtype is None:
-        qtype = rng.choice(list(QTYPE_WEIGHTS), p=list(QTYPE_WEIGHTS.values()))
-    q, a = scenes.question(scene, qtype, rng)
+        w = np.array(list(QTYPE_WEIGHTS.values()))
+        qtypes = list(rng.choice(list(QTYPE_WEIGHTS), size=TURNS, replace=False, p=w / w.sum()))
+    else:
+        qtypes = [qtype]
     t, gh, gw = (int(v) for v in grid[0])
     n = t * gh * gw // 4
-    return dict(pv=pv, grid=(t, gh, gw), prompt=tok.prompt_ids(q, n), answer=tok.answer_ids(a), qtype=qtype,
-                question=q, answer_text=a)
+    seq, labels = [], []
+    for k, qt in enumerate(qtypes):
+        q, a = scenes.question(scene, qt, rng)
+        p = tok.prompt_ids(q, n) if k == 0 else tok.followup_ids(q)
+        ans = tok.answer_ids(a)
+        if k == 0:
+            prompt, first_answer = list(p), a
+        seq += p + ans
+        labels += [-100] * len(p) + ans
+    return dict(pv=pv, grid=(t, gh, gw), seq=seq, labels=labels, prompt=prompt, answer_text=first_answer,
+                qtype=qtypes[0])
 
 
 class Stream(torch.utils.data.IterableDataset):
@@ -72,19 +88,17 @@ class Stream(torch.utils.data.IterableDataset):
 
 
 def collate(samples, tcfg, pad_id):
-    seqs = [s["prompt"] + s["answer"] for s in samples]
-    L = max(len(x) for x in seqs)
-    B = len(seqs)
+    L = max(len(s["seq"]) for s in samples)
+    B = len(samples)
     ids = torch.full((B, L), pad_id, dtype=torch.long)
     labels = torch.full((B, L), -100, dtype=torch.long)
     am = torch.zeros((B, L), dtype=torch.long)
     pos = torch.zeros((3, B, L), dtype=torch.long)
     for i, s in enumerate(samples):
-        seq = seqs[i]
+        seq = s["seq"]
         ids[i, :len(seq)] = torch.tensor(seq)
         am[i, :len(seq)] = 1
-        p0 = len(s["prompt"])
-        labels[i, p0 - 1:len(seq) - 1] = torch.tensor(s["answer"])  # predict token t+1 at position t
+        labels[i, :len(seq) - 1] = torch.tensor(s["labels"][1:])  # position t predicts token t+1
         p, _ = get_rope_index(seq, [s["grid"]], tcfg)
         pos[:, i, :len(seq)] = torch.tensor(p)
     pv = torch.from_numpy(np.concatenate([s["pv"] for s in samples], axis=0))
@@ -136,6 +150,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--eval-n", type=int, default=250)
+    ap.add_argument("--minutes", type=float, default=0.0,
+                    help="wall-time budget: the schedule advances by max(step/steps, elapsed/minutes), stops at 1")
     ap.add_argument("--out", default="/tmp/demo-train/ckpt.pt")
     args = ap.parse_args()
 
@@ -153,18 +169,33 @@ def main():
                             lr=args.lr, betas=(0.9, 0.98))
     warm = max(1, args.steps // 20)
 
+    t0 = time.time()
+
+    def progress(step):
+        f = step / args.steps
+        if args.minutes > 0:
+            f = max(f, (time.time() - t0) / (60 * args.minutes))
+        return min(1.0, f)
+
     def lr_at(step):
         if step < warm:
             return args.lr * (step + 1) / warm
-        return args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, args.steps - warm))))
+        return args.lr * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * progress(step))))
+
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+
+    def save(step):
+        torch.save({"model": model.state_dict(), "vision": vcfg.__dict__, "text": tcfg.__dict__,
+                    "steps": step, "batch": args.batch, "turns": TURNS, "train_seconds": time.time() - t0,
+                    "args": vars(args), "loss_curve": [float(np.mean(run[i:i + 50])) for i in range(0, len(run), 50)],
+                    "final_loss": float(np.mean(run[-50:]))}, args.out)
 
     loader = torch.utils.data.DataLoader(Stream(args.seed, args.batch), batch_size=None, num_workers=1,
                                          prefetch_factor=4)
-    t0 = time.time()
     run = []
     step = 0
     for batch in loader:
-        if step >= args.steps:
+        if step >= args.steps or progress(step) >= 1.0:
             break
         ids, labels, am, pos, pv, grids = collate(batch, tcfg, tok.endoftext)
         for g in opt.param_groups:
@@ -179,12 +210,10 @@ def main():
         step += 1
         if step % 50 == 0 or step == 1:
             print(f"step {step:5d} loss {np.mean(run[-50:]):.4f} lr {lr_at(step):.2e} {time.time() - t0:7.1f}s", flush=True)
-    train_time = time.time() - t0
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    torch.save({"model": model.state_dict(), "vision": vcfg.__dict__, "text": tcfg.__dict__,
-                "steps": args.steps, "batch": args.batch, "train_seconds": train_time,
-                "final_loss": float(np.mean(run[-50:]))}, args.out)
-    print(f"trained {args.steps} steps in {train_time:.0f}s, saved {args.out}", flush=True)
+        if step % 200 == 0:
+            save(step)
+    save(step)
+    print(f"trained {step} steps in {time.time() - t0:.0f}s, saved {args.out}", flush=True)
     acc = evaluate(model, tok, args.eval_n)
     print("held-out accuracy " + json.dumps({k: round(v, 4) for k, v in acc.items()}), flush=True)
     ck = torch.load(args.out)

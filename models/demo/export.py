@@ -1,0 +1,210 @@
+"""Exports a trained demo checkpoint as a standard Hugging Face Qwen2-VL model directory.
+
+    /usr/bin/python3 models/demo/export.py --ckpt /tmp/demo-train/ckpt.pt [--out models/demo/qwen2vl-shapes]
+
+Writes config.json (nested text_config + vision_config, the newer transformers spelling; top-level token ids and
+tie_word_embeddings too), model.safetensors (bf16, names visual.* / model.*, tied head so no lm_head.weight),
+tokenizer.json + tokenizer_config.json (Qwen2-VL chat template), preprocessor_config.json, generation_config.json.
+Also writes the sample scenes models/demo/samples/ (images + samples.json with ground-truth Q/A).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "tools"))
+import bpe_tokenizer  # noqa: E402
+import demo_tokenizer  # noqa: E402
+import preprocess  # noqa: E402
+import scenes  # noqa: E402
+from model import Qwen2VL, TextConfig, VisionConfig  # noqa: E402
+
+MODEL_DIR = os.path.join(HERE, "qwen2vl-shapes")
+SAMPLES_DIR = os.path.join(HERE, "samples")
+SAMPLES_SEED = 777
+
+
+def write_json(path, obj):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+
+
+def write_safetensors(path, tensors):
+    """tensors: dict name -> torch tensor; stored as BF16 (round to nearest even), header 8-byte aligned."""
+    hdr, blobs, off = {"__metadata__": {"format": "pt"}}, [], 0
+    for name in sorted(tensors):
+        t = tensors[name].detach().to(torch.bfloat16).contiguous()
+        b = t.view(torch.int16).numpy().tobytes()
+        hdr[name] = {"dtype": "BF16", "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    js = json.dumps(hdr, separators=(",", ":")).encode()
+    js += b" " * ((8 - (8 + len(js)) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(js)))
+        f.write(js)
+        for b in blobs:
+            f.write(b)
+
+
+def build_config(vcfg: VisionConfig, tcfg: TextConfig, tok: demo_tokenizer.Tokenizer) -> dict:
+    ids = tok.special
+    text = {
+        "model_type": "qwen2_vl_text",
+        "vocab_size": tcfg.vocab_size,
+        "hidden_size": tcfg.hidden_size,
+        "intermediate_size": tcfg.intermediate_size,
+        "num_hidden_layers": tcfg.num_hidden_layers,
+        "num_attention_heads": tcfg.num_attention_heads,
+        "num_key_value_heads": tcfg.num_key_value_heads,
+        "hidden_act": "silu",
+        "max_position_embeddings": 4096,
+        "max_window_layers": tcfg.num_hidden_layers,
+        "rms_norm_eps": tcfg.rms_norm_eps,
+        "rope_theta": tcfg.rope_theta,
+        "rope_scaling": {"type": "mrope", "mrope_section": list(tcfg.mrope_section)},
+        "sliding_window": 4096,
+        "use_sliding_window": False,
+        "attention_dropout": 0.0,
+        "initializer_range": 0.02,
+        "use_cache": True,
+        "tie_word_embeddings": True,
+        "torch_dtype": "bfloat16",
+        "bos_token_id": ids["<|endoftext|>"],
+        "eos_token_id": ids["<|im_end|>"],
+    }
+    vision = {
+        "model_type": "qwen2_vl",
+        "depth": vcfg.depth,
+        "embed_dim": vcfg.embed_dim,
+        "mlp_ratio": vcfg.mlp_ratio,
+        "num_heads": vcfg.num_heads,
+        "hidden_size": vcfg.hidden_size,
+        "hidden_act": "quick_gelu",
+        "in_channels": vcfg.in_channels,
+        "patch_size": vcfg.patch_size,
+        "spatial_merge_size": vcfg.spatial_merge_size,
+        "spatial_patch_size": vcfg.patch_size,
+        "temporal_patch_size": vcfg.temporal_patch_size,
+    }
+    return {
+        "architectures": ["Qwen2VLForConditionalGeneration"],
+        "model_type": "qwen2_vl",
+        "vision_start_token_id": ids["<|vision_start|>"],
+        "vision_end_token_id": ids["<|vision_end|>"],
+        "vision_token_id": ids["<|vision_pad|>"],
+        "image_token_id": ids["<|image_pad|>"],
+        "video_token_id": ids["<|video_pad|>"],
+        "tie_word_embeddings": True,
+        "torch_dtype": "bfloat16",
+        "transformers_version": "4.53.0",
+        "text_config": text,
+        "vision_config": vision,
+    }
+
+
+def load_checkpoint(path):
+    """(model with bf16-rounded weights as float32, ckpt dict)."""
+    ck = torch.load(path)
+    vcfg, tcfg = VisionConfig(**ck["vision"]), TextConfig(**ck["text"])
+    model = Qwen2VL(vcfg, tcfg)
+    model.load_state_dict(ck["model"])
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(p.to(torch.bfloat16).float())
+    model.eval()
+    return model, ck
+
+
+def load_model_dir(model_dir):
+    """Loads an exported model directory back into the PyTorch model (float32 compute on the bf16 weights)."""
+    with open(os.path.join(model_dir, "config.json")) as f:
+        cfg = json.load(f)
+    t, v = cfg["text_config"], cfg["vision_config"]
+    vcfg = VisionConfig(depth=v["depth"], embed_dim=v["embed_dim"], num_heads=v["num_heads"], mlp_ratio=v["mlp_ratio"],
+                        hidden_size=v["hidden_size"])
+    tcfg = TextConfig(vocab_size=t["vocab_size"], hidden_size=t["hidden_size"],
+                      intermediate_size=t["intermediate_size"], num_hidden_layers=t["num_hidden_layers"],
+                      num_attention_heads=t["num_attention_heads"], num_key_value_heads=t["num_key_value_heads"],
+                      rms_norm_eps=t["rms_norm_eps"], rope_theta=t["rope_theta"],
+                      mrope_section=t["rope_scaling"]["mrope_section"], image_token_id=cfg["image_token_id"],
+                      vision_start_token_id=cfg["vision_start_token_id"])
+    model = Qwen2VL(vcfg, tcfg)
+    with open(os.path.join(model_dir, "model.safetensors"), "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        hdr = json.loads(f.read(n))
+        data = f.read()
+    sd = {}
+    for name, e in hdr.items():
+        if name == "__metadata__":
+            continue
+        a, b = e["data_offsets"]
+        raw = np.frombuffer(data[a:b], dtype=np.int16).copy()
+        sd[name] = torch.from_numpy(raw).view(torch.bfloat16).float().reshape(e["shape"])
+    model.load_state_dict(sd)
+    model.eval()
+    tok = demo_tokenizer.Tokenizer(json.load(open(os.path.join(model_dir, "tokenizer.json"), encoding="utf-8")))
+    return model, tok
+
+
+def write_samples(n=5):
+    """Sample scenes (fixed seed, held-out odd sizes) with all five questions answered."""
+    os.makedirs(SAMPLES_DIR, exist_ok=True)
+    rng = np.random.default_rng(SAMPLES_SEED)
+    entries = []
+    for i in range(n):
+        scene = scenes.random_scene(rng, "odd")
+        if i == 0:
+            scene.fmt = "jpeg"
+        elif i == 1:
+            scene.fmt = "png"
+        img = scenes.render(scene, rng)
+        name = f"scene{i}." + ("jpg" if scene.fmt == "jpeg" else "png")
+        with open(os.path.join(SAMPLES_DIR, name), "wb") as f:
+            f.write(scenes.encode(scene, img))
+        qa = []
+        for qt in scenes.QTYPES:
+            q, a = scenes.question(scene, qt, rng)
+            qa.append({"type": qt, "question": q, "answer": a})
+        entries.append({"image": name, "scene": scenes.scene_to_json(scene), "qa": qa})
+    write_json(os.path.join(SAMPLES_DIR, "samples.json"), {"seed": SAMPLES_SEED, "samples": entries})
+    return entries
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", default="/tmp/demo-train/ckpt.pt")
+    ap.add_argument("--out", default=MODEL_DIR)
+    args = ap.parse_args()
+    model, ck = load_checkpoint(args.ckpt)
+    tok = demo_tokenizer.Tokenizer()
+    os.makedirs(args.out, exist_ok=True)
+    write_json(os.path.join(args.out, "config.json"), build_config(model.vcfg, model.tcfg, tok))
+    write_safetensors(os.path.join(args.out, "model.safetensors"), model.state_dict())
+    bpe_tokenizer.write_tokenizer_files(args.out, tokenizer=tok.tok)
+    ids = tok.special
+    write_json(os.path.join(args.out, "generation_config.json"), {
+        "bos_token_id": ids["<|endoftext|>"], "pad_token_id": ids["<|endoftext|>"],
+        "eos_token_id": [ids["<|im_end|>"], ids["<|endoftext|>"]], "do_sample": False, "top_k": 1,
+        "top_p": 1.0, "temperature": 1.0, "repetition_penalty": 1.0, "max_new_tokens": 32,
+        "transformers_version": "4.53.0"})
+    write_json(os.path.join(args.out, "preprocessor_config.json"), {
+        "min_pixels": preprocess.MIN_PIXELS, "max_pixels": preprocess.MAX_PIXELS, "patch_size": 14,
+        "temporal_patch_size": 2, "merge_size": 2, "image_mean": preprocess.MEAN_LIST,
+        "image_std": preprocess.STD_LIST, "image_processor_type": "Qwen2VLImageProcessor",
+        "processor_class": "Qwen2VLProcessor"})
+    write_samples()
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
