@@ -1,6 +1,10 @@
 // Graph-to-graph passes run at compile time.
 #pragma once
 
+#include <cstddef>
+#include <map>
+#include <utility>
+
 #include "edgevl/qnn/graph.h"
 
 namespace edgevl::qnn {
@@ -12,7 +16,13 @@ namespace edgevl::qnn {
 /// is made once per source weight even if several ops share it; the old weight is removed if nothing else uses it.
 /// Quantized (quant.kind != kNone) weights are rejected with kUnsupported (their per-axis encodings would move).
 /// Returns the number of ops rewritten. The result passes verify().
-int lower_linear_to_conv2d(Graph& graph);
+/// `cache` (optional) remembers transposed weights by source bytes, so lowering the prefill and the decode graph of one
+/// model transposes (and holds) each shared weight once: pass the same cache to both calls.
+/// A weight that is not a constant is transposed in the graph instead (Transpose + Reshape ops).
+struct TransposeCache {
+  std::map<std::pair<const uint8_t*, size_t>, ConstData> entries;  ///< (source data, nbytes) → HWIO bytes
+};
+int lower_linear_to_conv2d(Graph& graph, TransposeCache* cache = nullptr);
 
 /// Removes ops whose output reaches no graph output, then activations and constants nobody uses (graph inputs are kept,
 /// even if unused — they are the graph's calling convention). Returns the number of ops removed.

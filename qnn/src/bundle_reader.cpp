@@ -1,0 +1,174 @@
+// Bundle::open(): manifest parse + validation, weights.bin mapped, constants as views into the mapping.
+#include <sys/stat.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "edgevl/error.h"
+#include "edgevl/qnn/bundle.h"
+#include "edgevl/qnn/mapped_file.h"
+#include "edgevl/qnn/verify.h"
+#include "graph_json.h"
+#include "hash.h"
+
+namespace edgevl::qnn {
+
+namespace {
+
+constexpr size_t kMaxManifestBytes = size_t{1} << 30;
+const char kChecksumPrefix[] = "{\"manifest_checksum\": \"";
+
+[[noreturn]] void corrupt(const std::string& dir, const std::string& what) {
+  throw Error(ErrorCode::kCorruptFile, "bundle '" + dir + "': " + what);
+}
+
+std::string hex64(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+Bundle::~Bundle() = default;
+
+std::shared_ptr<const Bundle> Bundle::open(const std::string& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    throw Error(ErrorCode::kNotFound, "bundle '" + dir + "': no such directory");
+  }
+  const std::string mpath = dir + "/manifest.json";
+  std::ifstream in(mpath, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kNotFound, "bundle '" + dir + "': manifest.json missing");
+  std::string text;
+  {
+    in.seekg(0, std::ios::end);
+    auto size = static_cast<std::streamoff>(in.tellg());
+    if (size < 0 || static_cast<size_t>(size) > kMaxManifestBytes) corrupt(dir, "manifest.json has an invalid size");
+    in.seekg(0);
+    text.resize(static_cast<size_t>(size));
+    in.read(text.data(), size);
+    if (!in) throw Error(ErrorCode::kIo, "bundle '" + dir + "': cannot read manifest.json");
+  }
+  nlohmann::json m;
+  try {
+    m = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    corrupt(dir, std::string("manifest.json is not valid JSON (") + e.what() + ")");
+  }
+  if (!m.is_object() || !m.contains("format") || m["format"] != "edgevl-bundle") {
+    corrupt(dir, "manifest.json is not an EdgeVL bundle manifest");
+  }
+  if (!m.contains("format_version") || !m["format_version"].is_number_integer()) {
+    corrupt(dir, "manifest.json has no integer format_version");
+  }
+  const int64_t version = m["format_version"].get<int64_t>();
+  if (version != kBundleFormatVersion) {
+    throw Error(ErrorCode::kUnsupported, "bundle '" + dir + "': format version " + std::to_string(version) + " is " +
+                                             (version > kBundleFormatVersion ? "newer than" : "not") +
+                                             " the supported version " + std::to_string(kBundleFormatVersion) +
+                                             (version > kBundleFormatVersion ? " (recompile it or update EdgeVL)" : ""));
+  }
+  // Manifest checksum: over the exact text with the 16 hex digits zeroed.
+  const size_t plen = std::strlen(kChecksumPrefix);
+  if (text.size() < plen + 16 || text.compare(0, plen, kChecksumPrefix) != 0) {
+    corrupt(dir, "manifest.json does not start with its checksum");
+  }
+  const std::string recorded = text.substr(plen, 16);
+  std::string zeroed = text;
+  zeroed.replace(plen, 16, "0000000000000000");
+  if (hex64(bundle_hash64(zeroed.data(), zeroed.size())) != recorded) {
+    corrupt(dir, "manifest.json checksum mismatch (the file was modified or damaged)");
+  }
+
+  std::shared_ptr<Bundle> b(new Bundle());
+  b->dir_ = dir;
+  b->format_version_ = static_cast<int>(version);
+  try {
+    b->family_ = m.at("family").get<std::string>();
+    b->metadata_ = m.at("model_metadata");
+    const auto& w = m.at("weights");
+    const uint64_t wsize = w.at("size").get<uint64_t>();
+    const std::string whash = w.at("hash").get<std::string>();
+    if (whash.size() != 16) corrupt(dir, "weights hash malformed");
+    b->weights_hash_ = std::stoull(whash, nullptr, 16);
+    if (w.at("alignment").get<uint64_t>() != kBundleAlignment) corrupt(dir, "unexpected weights alignment");
+    std::shared_ptr<const MappedFile> file;
+    try {
+      file = MappedFile::open(dir + "/weights.bin");
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::kNotFound) throw Error(ErrorCode::kNotFound, "bundle '" + dir + "': weights.bin missing");
+      throw;
+    }
+    if (file->size() != wsize) {
+      corrupt(dir, "weights.bin is " + std::to_string(file->size()) + " bytes, manifest records " + std::to_string(wsize) +
+                       (file->size() < wsize ? " (truncated)" : ""));
+    }
+    b->weights_ = file;
+    for (const auto& jf : m.at("extra_files")) {
+      std::string name = jf.at("name").get<std::string>();
+      if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
+        corrupt(dir, "invalid extra file name '" + name + "'");
+      }
+      b->extra_files_.push_back(name);
+    }
+    auto resolve = [&](uint64_t off, uint64_t nbytes, const std::string& tname) -> ConstData {
+      if (off % kBundleAlignment != 0) corrupt(dir, "constant '" + tname + "' offset " + std::to_string(off) + " not aligned");
+      if (off > wsize || nbytes > wsize - off) {
+        corrupt(dir, "constant '" + tname + "' [" + std::to_string(off) + ", +" + std::to_string(nbytes) +
+                         ") lies outside weights.bin (" + std::to_string(wsize) + " bytes)");
+      }
+      return ConstData::view(file, file->data() + off, static_cast<size_t>(nbytes));
+    };
+    for (const auto& jg : m.at("graphs")) {
+      Graph g = graph_from_json(jg, resolve);
+      try {
+        verify(g);
+      } catch (const Error& e) {
+        corrupt(dir, std::string("invalid graph: ") + e.what());
+      }
+      std::string name = g.name();
+      if (!b->graphs_.emplace(name, std::move(g)).second) corrupt(dir, "duplicate graph '" + name + "'");
+    }
+  } catch (const nlohmann::json::exception& e) {
+    corrupt(dir, std::string("malformed manifest (") + e.what() + ")");
+  } catch (const std::invalid_argument&) {
+    corrupt(dir, "malformed weights hash");
+  } catch (const std::out_of_range&) {
+    corrupt(dir, "malformed weights hash");
+  }
+  return b;
+}
+
+void Bundle::verify_checksums() const {
+  auto file = std::static_pointer_cast<const MappedFile>(weights_);
+  uint64_t h = bundle_hash64(file->data(), file->size());
+  if (h != weights_hash_) {
+    throw Error(ErrorCode::kCorruptFile, "bundle '" + dir_ + "': weights.bin checksum mismatch (recorded " +
+                                             hex64(weights_hash_) + ", computed " + hex64(h) + ")");
+  }
+}
+
+std::vector<std::string> Bundle::graph_names() const {
+  std::vector<std::string> v;
+  for (const auto& [k, g] : graphs_) v.push_back(k);
+  return v;
+}
+
+const Graph& Bundle::graph(const std::string& name) const {
+  auto it = graphs_.find(name);
+  if (it == graphs_.end()) throw Error(ErrorCode::kNotFound, "bundle '" + dir_ + "' has no graph '" + name + "'");
+  return it->second;
+}
+
+std::string Bundle::file_path(const std::string& extra_file) const {
+  for (const auto& f : extra_files_) {
+    if (f == extra_file) return dir_ + "/" + f;
+  }
+  throw Error(ErrorCode::kNotFound, "bundle '" + dir_ + "' has no file '" + extra_file + "'");
+}
+
+size_t Bundle::weights_size() const { return std::static_pointer_cast<const MappedFile>(weights_)->size(); }
+
+}  // namespace edgevl::qnn

@@ -1,0 +1,263 @@
+// write_bundle(): streams constants into weights.bin (deduplicated by name + bytes, 64-byte aligned), copies extra files,
+// writes manifest.json last, all inside DIR.tmp-XXXXXX which is fsynced and renamed over DIR.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+
+#include "edgevl/error.h"
+#include "edgevl/qnn/bundle.h"
+#include "edgevl/qnn/verify.h"
+#include "graph_json.h"
+#include "hash.h"
+
+namespace edgevl::qnn {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kChunk = 8u << 20;  // bytes per write() / progress tick
+
+[[noreturn]] void io_fail(const std::string& what) {
+  throw Error(ErrorCode::kIo, what + " (" + std::strerror(errno) + ")");
+}
+
+// A file written with write(2), hashed as it goes, fsynced on close.
+class OutFile {
+ public:
+  explicit OutFile(const std::string& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) io_fail(path + ": cannot create");
+  }
+  ~OutFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  void write(const void* data, size_t n) {
+    hasher_.update(data, n);
+    const auto* p = static_cast<const uint8_t*>(data);
+    while (n > 0) {
+      ssize_t w = ::write(fd_, p, n);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        io_fail(path_ + ": write failed");
+      }
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+  }
+  void close_synced() {
+    if (::fsync(fd_) != 0) io_fail(path_ + ": fsync failed");
+    if (::close(fd_) != 0) {
+      fd_ = -1;
+      io_fail(path_ + ": close failed");
+    }
+    fd_ = -1;
+  }
+  uint64_t hash() const { return hasher_.digest(); }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  Hasher64 hasher_;
+};
+
+void fsync_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) io_fail(dir + ": cannot open directory for fsync");
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) io_fail(dir + ": fsync failed");
+}
+
+std::string hex64(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+struct StoredConst {
+  const Tensor* tensor;
+  uint64_t offset;
+};
+
+// Removes the temporary directory unless released.
+struct TmpDirGuard {
+  std::string path;
+  bool armed = true;
+  ~TmpDirGuard() {
+    if (armed) {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  }
+};
+
+}  // namespace
+
+void write_bundle(const std::string& dir_in, const std::vector<Graph>& graphs, const BundleWriterOptions& options,
+                  const BundleProgress& progress) {
+  if (dir_in.empty()) throw Error(ErrorCode::kInvalidArgument, "write_bundle: empty bundle path");
+  if (graphs.empty()) throw Error(ErrorCode::kInvalidArgument, "write_bundle: no graphs");
+  std::string dir = dir_in;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+
+  // ---- validate inputs and lay out weights.bin before touching the disk ----
+  std::map<std::string, int> graph_names;
+  for (const Graph& g : graphs) {
+    verify(g);
+    if (graph_names[g.name()]++) throw Error(ErrorCode::kInvalidArgument, "write_bundle: duplicate graph name '" + g.name() + "'");
+  }
+  std::map<std::string, fs::path> extras;
+  for (const std::string& f : options.extra_files) {
+    fs::path p(f);
+    std::error_code ec;
+    if (!fs::is_regular_file(p, ec)) throw Error(ErrorCode::kNotFound, "write_bundle: extra file '" + f + "' not found");
+    std::string name = p.filename().string();
+    if (name == "manifest.json" || name == "weights.bin" || !extras.emplace(name, p).second) {
+      throw Error(ErrorCode::kInvalidArgument, "write_bundle: extra file name '" + name + "' is duplicate or reserved");
+    }
+  }
+  std::map<std::string, StoredConst> stored;  // by constant name
+  std::vector<const Tensor*> order;
+  uint64_t total = 0;
+  for (const Graph& g : graphs) {
+    for (const Tensor& t : g.tensors()) {
+      if (t.kind != TensorKind::kConstant) continue;
+      auto it = stored.find(t.name);
+      if (it != stored.end()) {
+        const Tensor& s = *it->second.tensor;
+        bool same = s.dtype == t.dtype && s.shape == t.shape && s.quant == t.quant && s.data.nbytes == t.data.nbytes &&
+                    (s.data.data == t.data.data || std::memcmp(s.data.data, t.data.data, t.data.nbytes) == 0);
+        if (!same) {
+          throw Error(ErrorCode::kInvalidArgument, "write_bundle: constant '" + t.name + "' (graph '" + g.name() +
+                                                       "') has the same name as a constant of another graph but different "
+                                                       "contents");
+        }
+        continue;
+      }
+      total = (total + kBundleAlignment - 1) / kBundleAlignment * kBundleAlignment;
+      stored.emplace(t.name, StoredConst{&t, total});
+      order.push_back(&t);
+      total += t.data.nbytes;
+    }
+  }
+
+  // ---- temporary directory next to the target ----
+  fs::path target(dir);
+  fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::string tmpl = dir + ".tmp-XXXXXX";
+  std::vector<char> tbuf(tmpl.begin(), tmpl.end());
+  tbuf.push_back('\0');
+  if (::mkdtemp(tbuf.data()) == nullptr) io_fail(tmpl + ": cannot create temporary directory");
+  TmpDirGuard guard{tbuf.data()};
+  const std::string tmp = guard.path;
+
+  // ---- weights.bin ----
+  uint64_t weights_hash;
+  {
+    OutFile out(tmp + "/weights.bin");
+    static const uint8_t zeros[kBundleAlignment] = {};
+    uint64_t pos = 0;
+    if (progress) progress("weights", 0, total);
+    for (const Tensor* t : order) {
+      const uint64_t off = stored.at(t->name).offset;
+      if (off > pos) out.write(zeros, off - pos);
+      pos = off;
+      for (size_t done = 0; done < t->data.nbytes;) {
+        size_t n = std::min(kChunk, t->data.nbytes - done);
+        out.write(t->data.data + done, n);
+        done += n;
+        pos += n;
+        if (progress) progress("weights", pos, total);
+      }
+    }
+    out.close_synced();
+    weights_hash = out.hash();
+  }
+
+  // ---- extra files ----
+  nlohmann::json jextra = nlohmann::json::array();
+  size_t nfile = 0;
+  if (progress) progress("extra_files", 0, extras.size());
+  for (const auto& [name, src] : extras) {
+    int fd = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) io_fail("write_bundle: cannot read extra file '" + src.string() + "'");
+    OutFile out(tmp + "/" + name);
+    std::vector<uint8_t> buf(1 << 20);
+    uint64_t size = 0;
+    for (;;) {
+      ssize_t r = ::read(fd, buf.data(), buf.size());
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) {
+        ::close(fd);
+        io_fail("write_bundle: read failed on '" + src.string() + "'");
+      }
+      if (r == 0) break;
+      out.write(buf.data(), static_cast<size_t>(r));
+      size += static_cast<uint64_t>(r);
+    }
+    ::close(fd);
+    out.close_synced();
+    jextra.push_back({{"name", name}, {"size", size}, {"hash", hex64(out.hash())}});
+    if (progress) progress("extra_files", ++nfile, extras.size());
+  }
+
+  // ---- manifest.json (last: a directory without it never opens) ----
+  if (progress) progress("finalize", 0, 1);
+  nlohmann::json jgraphs = nlohmann::json::array();
+  for (const Graph& g : graphs) {
+    jgraphs.push_back(graph_to_json(g, [&](TensorId id) { return stored.at(g.tensor(id).name).offset; }));
+  }
+  nlohmann::json m = {{"format", "edgevl-bundle"},
+                      {"format_version", kBundleFormatVersion},
+                      {"family", options.family},
+                      {"model_metadata", options.model_metadata.is_null() ? nlohmann::json::object() : options.model_metadata},
+                      {"weights", {{"file", "weights.bin"}, {"size", total}, {"alignment", kBundleAlignment},
+                                   {"hash", hex64(weights_hash)}}},
+                      {"extra_files", jextra},
+                      {"graphs", jgraphs}};
+  std::string body = m.dump(1);  // "{\n ..."
+  std::string text = "{\"manifest_checksum\": \"0000000000000000\"," + body.substr(1);
+  const size_t at = std::strlen("{\"manifest_checksum\": \"");
+  std::string sum = hex64(bundle_hash64(text.data(), text.size()));
+  text.replace(at, 16, sum);
+  {
+    OutFile out(tmp + "/manifest.json");
+    out.write(text.data(), text.size());
+    out.close_synced();
+  }
+  fsync_dir(tmp);
+
+  // ---- publish ----
+  std::error_code ec;
+  if (fs::exists(target, ec)) {
+    if (!fs::is_directory(target) || !fs::exists(target / "manifest.json")) {
+      throw Error(ErrorCode::kInvalidArgument, "write_bundle: '" + dir + "' exists and is not a bundle; not replacing it");
+    }
+    std::string old = dir + ".old-XXXXXX";
+    std::vector<char> obuf(old.begin(), old.end());
+    obuf.push_back('\0');
+    if (::mkdtemp(obuf.data()) == nullptr) io_fail(old + ": cannot create");
+    if (::rename(dir.c_str(), obuf.data()) != 0) io_fail("write_bundle: cannot move old bundle '" + dir + "' aside");
+    if (::rename(tmp.c_str(), dir.c_str()) != 0) {
+      int e = errno;
+      ::rename(obuf.data(), dir.c_str());
+      errno = e;
+      io_fail("write_bundle: cannot rename '" + tmp + "' to '" + dir + "'");
+    }
+    fs::remove_all(obuf.data(), ec);
+  } else if (::rename(tmp.c_str(), dir.c_str()) != 0) {
+    io_fail("write_bundle: cannot rename '" + tmp + "' to '" + dir + "'");
+  }
+  guard.armed = false;
+  fsync_dir(parent.string());
+  if (progress) progress("finalize", 1, 1);
+}
+
+}  // namespace edgevl::qnn
