@@ -112,15 +112,18 @@ Result Session::generate(const Request& request, const GenerationConfig& config,
   };
   std::vector<engine::ImageInput> new_images;
   try {
-    // 2. Vision tower, one image at a time (each in its own smallest bucket).
-    const auto t_vit = Clock::now();
+    // 2. Resize + patchify, then the vision tower, one image at a time (each in its own smallest bucket).
     for (const auto& im : turn.images) {
+      const auto t_pre = Clock::now();
+      const vision::PixelValues px = detail::pixel_values(m, im);
+      stats.preprocess_ms += ms_since(t_pre);
+      const auto t_vit = Clock::now();
       engine::ImageInput in;
-      in.grid_thw = im.pixels.grid_thw;
-      in.embeds = eng.encode_image(im.pixels.data.data(), im.pixels.num_patches, {im.pixels.grid_thw});
+      in.grid_thw = px.grid_thw;
+      in.embeds = eng.encode_image(px.data.data(), px.num_patches, {px.grid_thw});
       new_images.push_back(std::move(in));
+      stats.vit_ms += ms_since(t_vit);
     }
-    stats.vit_ms = ms_since(t_vit);
 
     // 3. Prefill the uncached tokens in pieces of one chunk (an image's pads are never split), checking cancel between.
     std::vector<engine::ImageInput> pending(st.images.begin() + count_image_runs(ids, cached, m.image_pad_id),

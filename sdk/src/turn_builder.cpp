@@ -5,6 +5,7 @@
 #include "edgevl/error.h"
 #include "edgevl/llm/chat_template.h"
 #include "edgevl/vision/image.h"
+#include "edgevl/vision/smart_resize.h"
 
 namespace edgevl::detail {
 namespace {
@@ -57,20 +58,30 @@ llm::ChatMessage to_chat(const Message& m) {
 PreparedImage prepare_image(const Model::Impl& model, const Image& image) {
   PreparedImage p;
   p.name = image.describe();
-  const vision::ImageU8 u8 = image.is_file() ? vision::load_image(image.path())
+  vision::ImageU8 u8 = image.is_file() ? vision::load_image(image.path())
                                              : vision::image_from_rgb(image.rgb().data(), image.height(), image.width());
-  p.pixels = vision::preprocess(u8, model.preprocess);
-  const int64_t merge = int64_t{model.preprocess.merge_size} * model.preprocess.merge_size;
-  p.tokens = p.pixels.num_patches / merge;
+  const vision::ResizedSize size = vision::smart_resize(u8.height, u8.width, model.preprocess);
+  const int64_t ps = model.preprocess.patch_size, merge = int64_t{model.preprocess.merge_size} * model.preprocess.merge_size;
+  p.num_patches = (size.height / ps) * (size.width / ps);
+  p.tokens = p.num_patches / merge;
+  p.decoded = std::move(u8);
   const auto& buckets = model.info.vit_buckets;
-  if (!buckets.empty() && p.pixels.num_patches > buckets.back())
-    throw Error(ErrorCode::kUnsupported, "image " + p.name + ": " + std::to_string(p.pixels.num_patches) +
+  if (!buckets.empty() && p.num_patches > buckets.back())
+    throw Error(ErrorCode::kUnsupported, "image " + p.name + ": " + std::to_string(p.num_patches) +
                                              " patches exceed the largest compiled ViT bucket " +
                                              std::to_string(buckets.back()));
   return p;
 }
 
 }  // namespace
+
+vision::PixelValues pixel_values(const Model::Impl& model, const PreparedImage& image) {
+  vision::PixelValues px = vision::preprocess(image.decoded, model.preprocess);
+  if (px.num_patches != image.num_patches)
+    throw Error(ErrorCode::kInternal, "image " + image.name + ": preprocessing gave " + std::to_string(px.num_patches) +
+                                          " patches, smart_resize predicted " + std::to_string(image.num_patches));
+  return px;
+}
 
 void close_assistant_turn(const Model::Impl& model, std::vector<int32_t>& ids, size_t min_size) {
   if (ids.size() > min_size && ids.back() != model.im_end_id && model.eos_ids.count(ids.back())) ids.pop_back();

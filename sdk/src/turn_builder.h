@@ -14,21 +14,25 @@ namespace edgevl::detail {
 
 struct PreparedImage {
   std::string name;             ///< Image::describe(), for messages
-  vision::PixelValues pixels;   ///< [num_patches, 1176] + grid_thw
-  int64_t tokens = 0;           ///< t*gh*gw / merge^2 image pads in the prompt
+  vision::ImageU8 decoded;      ///< the decoded RGB image (resized and patchified only once the prompt is known to fit)
+  int64_t num_patches = 0;      ///< t*gh*gw from smart_resize of its size
+  int64_t tokens = 0;           ///< num_patches / merge^2 image pads in the prompt
 };
 
 struct Turn {
   std::vector<int32_t> ids;             ///< new tokens, image pads expanded, ending with "<|im_start|>assistant\n"
   std::vector<PreparedImage> images;    ///< in the order of their pad runs in `ids`
-  double preprocess_ms = 0;
+  double preprocess_ms = 0;             ///< image decoding
 };
+
+/// Resizes, normalizes and patchifies a decoded image: pixel_values [num_patches, 1176] + grid_thw.
+vision::PixelValues pixel_values(const Model::Impl& model, const PreparedImage& image);
 
 /// Builds the turn for `request`. `continues` = the conversation already holds turns (then the text starts with the
 /// next message; the caller has closed the previous assistant turn with "<|im_end|>\n"), otherwise the rendering
 /// starts the conversation (default system prompt when the first message is not a system message).
 /// Throws edgevl::Error kInvalidArgument (empty request, bad message order, text vs image count mismatch), image
-/// errors from decoding (kNotFound, kCorruptFile …), kUnsupported (image larger than the largest ViT bucket).
+/// errors from decoding (kNotFound, kCorruptFile …) and smart_resize, kUnsupported (image larger than the largest ViT bucket).
 Turn build_turn(const Model::Impl& model, const Request& request, bool continues);
 
 /// Ends an assistant turn held in `ids` the way the chat template does: a trailing eos other than "<|im_end|>" is

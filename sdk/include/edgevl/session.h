@@ -26,16 +26,19 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  /// Runs one turn: decodes and preprocesses the images, checks that the prompt fits (cached tokens + new prompt tokens
-  /// + 1 ≤ context length, else edgevl::Error kContextOverflow BEFORE any image or graph work, message giving the
-  /// counts), runs the ViT per image, prefills the new tokens in chunks, then decodes token by token, streaming text to
-  /// `on_token`. Stops at eos, max_new_tokens, a full context, a stop string, `on_token` returning false, or cancel().
+  /// Runs one turn: decodes the images and sizes them with smart_resize, checks that the prompt fits (cached tokens +
+  /// new prompt tokens + 1 ≤ context length, else edgevl::Error kContextOverflow BEFORE any resize or graph work,
+  /// message giving the counts), resizes + patchifies and runs the ViT per image, prefills the new tokens in chunks,
+  /// then decodes token by token, streaming text to `on_token`. The image placeholder token (<|image_pad|>) is never
+  /// sampled (its logit is masked): in the history it would be taken for an image on the next turn. Stops at eos, max_new_tokens, a full context, a stop string, `on_token` returning false, or cancel().
   /// Throws edgevl::Error: kInvalidArgument (empty request, bad config value), kNotFound / kCorruptFile (image files),
-  /// kContextOverflow. If an error happens after the prefill started, the conversation is reset (the session stays usable).
+  /// kContextOverflow. After any error the conversation is as before the call (the session stays usable).
   Result generate(const Request& request, const GenerationConfig& config = {}, const TokenCallback& on_token = {});
 
   /// Asks the generate() running on another thread to stop: it checks between prefill chunks and before every decode
-  /// step, and returns normally with StopReason::kCancelled (text generated so far kept). No effect when nothing runs.
+  /// step, and returns normally with StopReason::kCancelled. Cancelled while decoding: the text generated so far is
+  /// kept and stays in the conversation. Cancelled during the prefill: no token was generated and the conversation is
+  /// as before the call (its KV cache is rebuilt by the next generate()). No effect when no generate() runs.
   void cancel();
 
   /// Forgets the conversation (empty KV cache, positions from 0).
