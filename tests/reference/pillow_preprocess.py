@@ -118,7 +118,7 @@ def make_synthetic(d):
 
     def save(name, img, **kw):
         img.save(os.path.join(d, name), **kw)
-        made[name.rsplit(".", 1)[0]] = name
+        made[name.replace(".", "_")] = name
 
     save("up_small.png", Image.fromarray(pattern(37, 53, 1)))
     save("odd_333x517.png", Image.fromarray(pattern(333, 517, 2)))
@@ -141,7 +141,7 @@ def make_synthetic(d):
                                               + np.arange(96, dtype=np.uint16)[None, :]), mode="I;16"))
     rgb16 = pattern(48, 70, 17).astype(np.uint16) * 256 + np.arange(70, dtype=np.uint16)[None, :, None] * 3
     write_png16_rgb(os.path.join(d, "rgb16_48x70.png"), rgb16)
-    made["rgb16_48x70"] = "rgb16_48x70.png"
+    made["rgb16_48x70_png"] = "rgb16_48x70.png"
     save("lossy_150x100.webp", Image.fromarray(pattern(150, 100, 18)), quality=80)
     save("lossless_90x60.webp", Image.fromarray(pattern(90, 60, 19)), lossless=True)
     save("bmp_77x91.bmp", Image.fromarray(pattern(77, 91, 20)))
@@ -154,6 +154,9 @@ def make_synthetic(d):
         exif = Image.Exif()
         exif[0x0112] = orientation
         save(f"exif_orientation_{orientation}.jpg", base, quality=92, exif=exif.tobytes())
+        save(f"exif_orientation_{orientation}.webp", base, lossless=True, exif=exif.tobytes())
+        if orientation in (3, 6):
+            save(f"exif_orientation_{orientation}.png", base, exif=exif.tobytes())
     return made
 
 

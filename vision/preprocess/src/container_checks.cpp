@@ -9,6 +9,7 @@ ContainerKind sniff_container(const uint8_t* d, size_t n) {
   if (n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF) return ContainerKind::kJpeg;
   if (n >= 8 && std::memcmp(d, kPngMagic, 8) == 0) return ContainerKind::kPng;
   if (n >= 4 && std::memcmp(d, "GIF8", 4) == 0) return ContainerKind::kGif;
+  if (n >= 12 && std::memcmp(d, "RIFF", 4) == 0 && std::memcmp(d + 8, "WEBP", 4) == 0) return ContainerKind::kWebp;
   return ContainerKind::kOther;
 }
 

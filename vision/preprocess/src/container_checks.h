@@ -7,7 +7,7 @@
 
 namespace edgevl::vision {
 
-enum class ContainerKind { kJpeg, kPng, kGif, kOther };
+enum class ContainerKind { kJpeg, kPng, kGif, kWebp, kOther };
 
 /// Recognises the format from its magic bytes.
 ContainerKind sniff_container(const uint8_t* data, size_t size);

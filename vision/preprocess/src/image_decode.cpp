@@ -11,6 +11,7 @@
 #include "edgevl/error.h"
 #include "edgevl/vision/image.h"
 #include "container_checks.h"
+#include "exif_orientation.h"
 
 namespace edgevl::vision {
 namespace {
@@ -70,6 +71,8 @@ ImageU8 decode_image(const uint8_t* data, size_t size, const std::string& name) 
   if (decoded.empty()) {
     fail(ErrorCode::kCorruptFile, name, "not a decodable image (supported: JPEG, PNG, WebP, BMP, TIFF) or corrupt");
   }
+  // OpenCV 4.6 applies the EXIF orientation of JPEG and PNG itself, but not of WebP.
+  if (kind == ContainerKind::kWebp) apply_exif_orientation(webp_exif_orientation(data, size), decoded);
   if (decoded.channels() != 3) {
     fail(ErrorCode::kUnsupported, name, fmt::format("decoder returned {} channels, expected 3", decoded.channels()));
   }

@@ -22,7 +22,8 @@ inline constexpr int64_t kMaxImagePixels = int64_t{1} << 30;
 /// Reads and decodes an image file (JPEG, PNG, WebP, BMP, TIFF) with OpenCV into RGB8, matching Pillow's
 /// `Image.open(path)` + `ImageOps.exif_transpose` + `convert("RGB")` as used by the Hugging Face Qwen2-VL processor:
 ///  - grey is replicated to R=G=B, a palette image is looked up, an alpha channel is DROPPED (not composited);
-///  - the JPEG EXIF orientation tag is applied;
+///  - the EXIF orientation tag is applied for JPEG, PNG (by OpenCV) and WebP (by EdgeVL: OpenCV 4.6 ignores it), all
+///    tested against Pillow; TIFF orientation is left to OpenCV (not compared with Pillow);
 ///  - deliberate deviation: 16-bit images are scaled to 8 bits by keeping the high byte (v >> 8). Pillow does the same
 ///    for 16-bit RGB PNGs but CLIPS 16-bit grey (mode "I") to 255; EdgeVL scales instead.
 /// CMYK JPEGs are converted by OpenCV's formula, which differs from Pillow's (not matched).
