@@ -30,6 +30,8 @@ from model import Qwen2VL, TextConfig, VisionConfig  # noqa: E402
 MODEL_DIR = os.path.join(HERE, "qwen2vl-shapes")
 SAMPLES_DIR = os.path.join(HERE, "samples")
 SAMPLES_SEED = 777
+# Small sample sizes (W, H): smart_resize maps them to grids 4x8, 8x4 and 6x6 (8, 8 and 9 visual tokens).
+SMALL_SIZES = [(111, 57), (57, 113), (85, 85)]
 
 
 def write_json(path, obj):
@@ -156,17 +158,24 @@ def load_model_dir(model_dir):
     return model, tok
 
 
-def write_samples(n=5):
-    """Sample scenes (fixed seed, held-out odd sizes) with all five questions answered."""
+def write_samples(n_large=3, n_small=3):
+    """Sample scenes (fixed seed, held-out odd sizes) with all five questions answered. The last `n_small` images are
+    small (SMALL_SIZES, about min_pixels) and serve as the reference inputs (reference.py)."""
     os.makedirs(SAMPLES_DIR, exist_ok=True)
     rng = np.random.default_rng(SAMPLES_SEED)
     entries = []
-    for i in range(n):
+    for i in range(n_large + n_small):
         scene = scenes.random_scene(rng, "odd")
-        if i == 0:
-            scene.fmt = "jpeg"
-        elif i == 1:
-            scene.fmt = "png"
+        if i >= n_large:
+            scene.width, scene.height = SMALL_SIZES[(i - n_large) % len(SMALL_SIZES)]
+            qw, qh = scene.width / 2, scene.height / 2
+            for s in scene.shapes:  # re-place the shapes into the smaller canvas, same relative layout
+                side = min(qw, qh)
+                s.size = 0.6 * side
+                s.cx = (s.quadrant % 2) * qw + qw / 2
+                s.cy = (s.quadrant // 2) * qh + qh / 2
+        if scene.noise > 0:
+            scene.fmt = "jpeg"  # noisy PNGs are large
         img = scenes.render(scene, rng)
         name = f"scene{i}." + ("jpg" if scene.fmt == "jpeg" else "png")
         with open(os.path.join(SAMPLES_DIR, name), "wb") as f:
@@ -180,12 +189,86 @@ def write_samples(n=5):
     return entries
 
 
+def write_model_card(out_dir, ck, model):
+    """MODEL_CARD.md from the checkpoint's training record and eval_accuracy.json (when present)."""
+    acc_path = os.path.join(HERE, "eval_accuracy.json")
+    acc = json.load(open(acc_path)) if os.path.exists(acc_path) else None
+    v, t = model.vcfg, model.tcfg
+    nparams = sum(p.numel() for p in model.parameters())
+    curve = ck.get("loss_curve", [])
+    pts = [f"{50 * i + 50}: {x:.3f}" for i, x in enumerate(curve)]
+    pts = pts[:3] + pts[3:-3:max(1, (len(pts) - 6) // 6 or 1)] + pts[-3:] if len(pts) > 12 else pts
+    a = ck.get("args", {})
+    lines = [
+        "# qwen2vl-shapes: a tiny Qwen2-VL that sees synthetic shapes",
+        "",
+        "Exact Qwen2-VL architecture and Hugging Face checkpoint format (`Qwen2VLForConditionalGeneration`, tensor names",
+        "`visual.*` / `model.*`, tied head), tiny dimensions, trained from scratch on synthetic scenes of 1-3 coloured shapes",
+        "(circle, square, triangle, star, cross, hexagon; red, green, blue, yellow, purple, orange; one shape per quadrant).",
+        "",
+        "## Task",
+        "One image, one question; answers are short and canonical:",
+        "",
+        "| type | question | answer |",
+        "|---|---|---|",
+        '| describe | "Describe the image." | "a red circle and a blue square" (quadrant order TL, TR, BL, BR) |',
+        '| color | "What color is the circle?" | "red" |',
+        '| count | "How many shapes are there?" | "2" |',
+        '| where | "Where is the circle?" | "top left" / "top right" / "bottom left" / "bottom right" |',
+        '| exists | "Is there a star?" | "yes" / "no" |',
+        "",
+        "Prompt: the Qwen2-VL chat template (default system prompt, image then question, generation prompt). Decode greedily",
+        "and stop at `<|im_end|>` or `<|endoftext|>`.",
+        "",
+        "## Dimensions",
+        f"- Vision: patch 14, temporal patch 2, merge 2, embed_dim {v.embed_dim}, depth {v.depth}, heads {v.num_heads} "
+        f"(head_dim {v.embed_dim // v.num_heads}, VisionRoPE rotary dim {v.embed_dim // v.num_heads // 2}), "
+        f"MLP {int(v.embed_dim * v.mlp_ratio)} quick_gelu, merger {v.embed_dim * 4} -> {v.hidden_size}.",
+        f"- Text: hidden {t.hidden_size}, {t.num_hidden_layers} layers, {t.num_attention_heads} heads / "
+        f"{t.num_key_value_heads} KV heads (head_dim {t.hidden_size // t.num_attention_heads}), intermediate "
+        f"{t.intermediate_size} SwiGLU, RMSNorm eps {t.rms_norm_eps}, rope_theta {t.rope_theta:g}, "
+        f"mrope_section {list(t.mrope_section)}, vocab_size {t.vocab_size} (tokenizer ids 0..{build_tokenizer_size() - 1}; "
+        "the rest are unused padding rows), tied embeddings.",
+        f"- {nparams:,} parameters, stored bf16 (model.safetensors). config.json uses the nested spelling "
+        "(`text_config` + `vision_config`, newer transformers) with the token ids and `tie_word_embeddings` at top level.",
+        f"- Preprocessing: min_pixels {preprocess.MIN_PIXELS} (28*28*8), max_pixels {preprocess.MAX_PIXELS} (28*28*32), "
+        "i.e. 8..32 visual tokens per image; CLIP mean/std; Pillow bicubic.",
+        "",
+        "## Training",
+        f"`models/demo/train.py --steps {a.get('steps')} --batch {a.get('batch')} --minutes {a.get('minutes')}` "
+        f"(seed {a.get('seed')}, AdamW lr {a.get('lr')}, cosine): {ck.get('steps')} steps of {ck.get('batch')} "
+        f"conversations x {ck.get('turns', 1)} question turns, on-the-fly scenes with even image sizes, "
+        f"{ck.get('train_seconds', 0) / 60:.1f} min wall on a shared 2-core CPU (1 torch thread + 1 data worker).",
+        "Loss is on answer tokens + `<|im_end|>` only.",
+        "",
+        "Loss curve (step: mean loss of the 50 steps up to it): " + ", ".join(pts) + ".",
+        "",
+    ]
+    if acc:
+        lines += ["## Accuracy", f"Held-out set (`models/demo/eval_set.py`, seed {acc['eval_set']['seed']}, "
+                  f"{acc['eval_set']['images']} images x {acc['eval_set']['questions_per_image']} questions, odd image "
+                  "sizes never seen in training), exact match, PyTorch float32 on the bf16 weights "
+                  "(`models/demo/eval_torch.py`):", "", "| type | accuracy |", "|---|---|"]
+        lines += [f"| {k} | {100 * x:.1f}% |" for k, x in acc["accuracy"].items()]
+        lines += [""]
+    with open(os.path.join(out_dir, "MODEL_CARD.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+
+
+def build_tokenizer_size():
+    return demo_tokenizer.Tokenizer().size
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", default="/tmp/demo-train/ckpt.pt")
     ap.add_argument("--out", default=MODEL_DIR)
+    ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL_CARD.md (after eval_torch.py)")
     args = ap.parse_args()
     model, ck = load_checkpoint(args.ckpt)
+    if args.card_only:
+        write_model_card(args.out, ck, model)
+        return
     tok = demo_tokenizer.Tokenizer()
     os.makedirs(args.out, exist_ok=True)
     write_json(os.path.join(args.out, "config.json"), build_config(model.vcfg, model.tcfg, tok))
@@ -203,6 +286,7 @@ def main():
         "image_std": preprocess.STD_LIST, "image_processor_type": "Qwen2VLImageProcessor",
         "processor_class": "Qwen2VLProcessor"})
     write_samples()
+    write_model_card(args.out, ck, model)
     print(f"wrote {args.out}")
 
 
