@@ -188,7 +188,7 @@ def _byte_level(piece):
 
 def train_bpe(corpus_lines, num_merges):
     """Greedy BPE training: repeatedly merges the most frequent adjacent pair (ties: lexicographically smallest pair)
-    inside the byte-level pre-tokenized pieces of the corpus. Stops early when no pair occurs twice... or at all.
+    inside the byte-level pre-tokenized pieces of the corpus; stops early when no adjacent pair is left.
     Returns (vocab: dict token -> id, merges: list of (left, right))."""
     vocab = {}
     for _, ch in bytes_to_unicode():
