@@ -1,0 +1,174 @@
+// qwen2vl-compile and qwen2vl-demo as a user runs them: bad inputs give a clear message on stderr and a non-zero exit
+// code, never a crash; the happy paths (compile with progress + summary, streamed answer, HF directory through the
+// cache, interactive conversation) work. One tiny random checkpoint, compiled once by qwen2vl-compile.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli_runner.h"
+
+namespace edgevl::test {
+namespace {
+namespace fs = std::filesystem;
+
+const std::string kCompile = EDGEVL_COMPILE_BIN;
+const std::string kDemo = EDGEVL_DEMO_BIN;
+
+struct Fixture {
+  std::string dir, hf, bundle, image, compile_err;
+  int compile_exit = -1;
+};
+Fixture g;
+
+class CliEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "edgevl-cli-test-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    g.dir = tmpl;
+    g.hf = g.dir + "/hf";
+    g.bundle = g.dir + "/tiny.evl";
+    const CliResult mk = run_cli(std::string(EDGEVL_PYTHON) + " " + EDGEVL_SOURCE_DIR +
+                                 "/models/tools/make_random_checkpoint.py " + g.hf +
+                                 " --preset tiny --seed 5 --max-pixels 12544");
+    ASSERT_EQ(mk.exit_code, 0) << mk.err;
+    const CliResult c = run_cli(kCompile + " --model " + g.hf + " --out " + g.bundle + " --context-length 128 --chunk 16");
+    g.compile_exit = c.exited ? c.exit_code : -1;
+    g.compile_err = c.err;
+    // A small PNG written by Pillow.
+    g.image = g.dir + "/shapes.png";
+    const CliResult img = run_cli(std::string(EDGEVL_PYTHON) +
+                                  " -c \"from PIL import Image, ImageDraw; im = Image.new('RGB', (80, 60), 'white'); "
+                                  "ImageDraw.Draw(im).ellipse((10, 10, 50, 50), fill='red'); im.save('" +
+                                  g.image + "')\"");
+    ASSERT_EQ(img.exit_code, 0) << img.err;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    if (!g.dir.empty()) fs::remove_all(g.dir, ec);
+  }
+};
+::testing::Environment* const kEnv = ::testing::AddGlobalTestEnvironment(new CliEnvironment);
+
+std::string demo(const std::string& args) { return kDemo + " " + args; }
+
+// A failure the user caused: non-zero exit (not a signal) and a message on stderr containing `needle`.
+void expect_clean_failure(const CliResult& r, const std::string& needle) {
+  EXPECT_TRUE(r.exited) << "died of signal " << r.signal << "\n" << r.err;
+  EXPECT_NE(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << "stderr lacks '" << needle << "':\n" << r.err;
+  EXPECT_EQ(r.err.find("terminate called"), std::string::npos) << r.err;
+}
+
+TEST(CompileCli, CompilesWithProgressAndSummary) {
+  ASSERT_EQ(g.compile_exit, 0) << g.compile_err;
+  EXPECT_NE(g.compile_err.find("%"), std::string::npos) << g.compile_err;  // progress bar
+  EXPECT_NE(g.compile_err.find("graphs"), std::string::npos) << g.compile_err;
+  EXPECT_NE(g.compile_err.find("llm.decode"), std::string::npos) << g.compile_err;
+  EXPECT_NE(g.compile_err.find("ViT buckets"), std::string::npos) << g.compile_err;
+  EXPECT_TRUE(fs::exists(g.bundle + "/manifest.json"));
+}
+
+TEST(CompileCli, BadArguments) {
+  expect_clean_failure(run_cli(kCompile + " --model " + g.dir + "/nope --out " + g.dir + "/x.evl"), g.dir + "/nope");
+  EXPECT_FALSE(fs::exists(g.dir + "/x.evl"));
+  const CliResult usage = run_cli(kCompile + " --model " + g.hf + " --out " + g.dir + "/y.evl --precision int3");
+  EXPECT_TRUE(usage.exited);
+  EXPECT_EQ(usage.exit_code, 2);
+  expect_clean_failure(run_cli(kCompile + " --out " + g.dir + "/y.evl"), "--model");
+  expect_clean_failure(run_cli(kCompile + " --model " + g.hf + " --out " + g.dir + "/y.evl --chunk 64 --context-length 32"),
+                       "context");
+}
+
+TEST(DemoCli, AnswersAboutAnImage) {
+  const CliResult r = run_cli(demo("--model " + g.bundle + " --image " + g.image +
+                                   " --prompt 'What is this?' --max-new-tokens 5 --stats"));
+  ASSERT_TRUE(r.exited) << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("[stats]"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("images: 1"), std::string::npos) << r.err;
+  EXPECT_FALSE(r.out.empty());
+}
+
+TEST(DemoCli, MissingModel) {
+  expect_clean_failure(run_cli(demo("--model " + g.dir + "/missing.evl --prompt hi")), g.dir + "/missing.evl");
+}
+
+TEST(DemoCli, MissingImage) {
+  expect_clean_failure(run_cli(demo("--model " + g.bundle + " --image " + g.dir + "/nope.png --prompt hi")),
+                       g.dir + "/nope.png");
+}
+
+TEST(DemoCli, CorruptImage) {
+  const std::string bad = g.dir + "/corrupt.png";
+  std::ofstream(bad, std::ios::binary) << "\x89PNG\r\n\x1a\n this is not really a PNG";
+  expect_clean_failure(run_cli(demo("--model " + g.bundle + " --image " + bad + " --prompt hi")), bad);
+  const std::string empty = g.dir + "/empty.jpg";
+  std::ofstream(empty, std::ios::binary).flush();
+  expect_clean_failure(run_cli(demo("--model " + g.bundle + " --image " + empty + " --prompt hi")), empty);
+}
+
+TEST(DemoCli, CorruptBundle) {
+  const std::string broken = g.dir + "/broken.evl";
+  fs::copy(g.bundle, broken, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  std::ofstream(broken + "/manifest.json", std::ios::binary | std::ios::trunc) << "{ not json";
+  expect_clean_failure(run_cli(demo("--model " + broken + " --prompt hi")), broken);
+  // A bundle whose weights are truncated.
+  const std::string truncated = g.dir + "/truncated.evl";
+  fs::copy(g.bundle, truncated, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  for (const auto& e : fs::directory_iterator(truncated))
+    if (e.path().extension() == ".bin") fs::resize_file(e.path(), fs::file_size(e.path()) / 2);
+  expect_clean_failure(run_cli(demo("--model " + truncated + " --prompt hi")), truncated);
+  // Not a bundle at all.
+  expect_clean_failure(run_cli(demo("--model " + g.image + " --prompt hi")), g.image);
+}
+
+TEST(DemoCli, EmptyPrompt) {
+  expect_clean_failure(run_cli(demo("--model " + g.bundle + " --prompt ''")), "empty prompt");
+  expect_clean_failure(run_cli(demo("--model " + g.bundle)), "empty prompt");
+}
+
+TEST(DemoCli, PromptTooLong) {
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += "word ";
+  expect_clean_failure(run_cli(demo("--model " + g.bundle + " --image " + g.image + " --prompt '" + text + "'")),
+                       "context length 128");
+}
+
+TEST(DemoCli, BadFlagValues) {
+  expect_clean_failure(run_cli(demo("--model " + g.bundle + " --prompt hi --top-p 3")), "top_p");
+  const CliResult r = run_cli(demo("--model " + g.bundle + " --prompt hi --max-new-tokens abc"));
+  EXPECT_TRUE(r.exited);
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(DemoCli, HuggingFaceDirectoryIsCompiledOnceIntoTheCache) {
+  const std::string cache = g.dir + "/cache";
+  const std::string cmd = "env XDG_CACHE_HOME=" + cache + " " +
+                          demo("--model " + g.hf + " --context-length 128 --prompt hi --max-new-tokens 2");
+  const CliResult first = run_cli(cmd);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find("compiling"), std::string::npos) << first.err;
+  const CliResult second = run_cli(cmd);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(second.err.find("compiling"), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("using compiled model"), std::string::npos) << second.err;
+  EXPECT_EQ(first.out, second.out);
+}
+
+TEST(DemoCli, InteractiveConversation) {
+  const CliResult r = run_cli(demo("--model " + g.bundle + " --interactive --stats --max-new-tokens 3"),
+                              "Hello\n/image " + g.image + "\nWhat is this?\n/image " + g.dir +
+                                  "/missing.png\nAnd this?\nStill there?\n/quit\n");
+  ASSERT_TRUE(r.exited) << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  size_t stats = 0;
+  for (size_t p = r.err.find("[stats]"); p != std::string::npos; p = r.err.find("[stats]", p + 1)) ++stats;
+  EXPECT_EQ(stats, 3u) << r.err;                                    // the turn with a missing image failed alone
+  EXPECT_NE(r.err.find("missing.png"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("images: 1"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace edgevl::test
