@@ -44,7 +44,8 @@ json param_to_json(const Param& p) {
 
 Param param_from_json(const json& j) {
   if (!j.is_object() || j.size() != 1) throw Error(ErrorCode::kCorruptFile, "malformed op param");
-  const auto& [tag, v] = *j.items().begin();
+  const std::string tag = j.begin().key();
+  const json& v = j.begin().value();
   if (tag == "i") return v.get<int64_t>();
   if (tag == "f") return v.get<double>();
   if (tag == "b") return v.get<bool>();

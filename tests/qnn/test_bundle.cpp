@@ -1,0 +1,323 @@
+// Bundle round trip, weight sharing, corruption handling and atomic writes.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "edgevl/error.h"
+#include "edgevl/qnn/bundle.h"
+#include "edgevl/qnn/half.h"
+#include "edgevl/qnn/passes.h"
+#include "qnn_test_util.h"
+
+using namespace edgevl::qnn;
+using namespace qnn_test;
+using edgevl::ErrorCode;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_text(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+void write_text(const fs::path& p, const std::string& s) {
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  f << s;
+}
+
+// Rewrites a manifest after an edit with a valid checksum (so the edit itself is what open() sees).
+void rewrite_manifest(const fs::path& dir, const std::function<void(std::string&)>& edit) {
+  std::string t = read_text(dir / "manifest.json");
+  edit(t);
+  const size_t at = std::string("{\"manifest_checksum\": \"").size();
+  t.replace(at, 16, "0000000000000000");
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(bundle_hash64(t.data(), t.size())));
+  t.replace(at, 16, hex);
+  write_text(dir / "manifest.json", t);
+}
+
+ErrorCode open_error(const fs::path& dir, std::string* msg = nullptr) {
+  try {
+    Bundle::open(dir.string());
+  } catch (const edgevl::Error& e) {
+    if (msg) *msg = e.what();
+    return e.code();
+  }
+  return ErrorCode::kInternal;  // opened fine
+}
+
+// "prefill" [4 tokens] and "decode" [1 token] graphs of one toy model: shared embedding (fp16), w1, w2, norm; decode has
+// an extra constant of its own.
+struct Model {
+  ConstData emb, w1, w2, gamma, extra;
+  Model() {
+    auto e = random_floats(10 * 8, 1);
+    std::vector<uint16_t> eh(e.size());
+    float_to_half_n(e.data(), eh.data(), e.size());
+    emb = ConstData::copy_of(eh.data(), eh.size() * 2);
+    w1 = ConstData::from_floats(random_floats(24 * 8, 2));
+    w2 = ConstData::from_floats(random_floats(8 * 24, 3));
+    gamma = ConstData::from_floats(random_floats(8, 4, 0.5f, 1.5f));
+    extra = ConstData::from_floats({0.5f});
+  }
+  Graph graph(const std::string& name, int64_t tokens, bool with_extra) const {
+    GraphBuilder b(name);
+    auto ids = b.input("ids", {tokens}, DType::kInt32);
+    auto x = b.gather(b.constant("emb", {10, 8}, DType::kFloat16, emb), ids, 0);
+    auto h = b.rms_norm(x, b.constant("gamma", {8}, DType::kFloat32, gamma), 1e-6f);
+    h = b.gelu(b.fully_connected(h, b.constant("w1", {24, 8}, DType::kFloat32, w1), std::nullopt, "fc1"));
+    h = b.fully_connected(h, b.constant("w2", {8, 24}, DType::kFloat32, w2), std::nullopt, "fc2");
+    if (with_extra) h = b.mul(h, b.constant("scale", {}, DType::kFloat32, extra));
+    b.output(b.add(h, x), "out");
+    return b.finish();
+  }
+};
+
+std::vector<float> run_ids(const Graph& g, const std::vector<int32_t>& ids) {
+  auto exe = prepare_emulator(g, Precision::kFp32, 2);
+  std::vector<float> out(ids.size() * 8);
+  exe->run({{"ids", {ids.data(), {int64_t(ids.size())}, DType::kInt32}}},
+           {{"out", {out.data(), {int64_t(ids.size()), 8}, DType::kFloat32}}});
+  return out;
+}
+
+class BundleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "edgevl_qnn_bundle_XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    root_ = tmpl;
+    write_text(root_ / "tokenizer.json", "{\"model\": \"toy\"}");
+    TransposeCache cache;
+    prefill_ = model_.graph("prefill", 4, false);
+    decode_ = model_.graph("decode", 1, true);
+    lower_linear_to_conv2d(prefill_, &cache);
+    lower_linear_to_conv2d(decode_, &cache);
+    opts_.family = "toy";
+    opts_.model_metadata = {{"hidden", 8}, {"buckets", {1, 4}}};
+    opts_.extra_files = {(root_ / "tokenizer.json").string()};
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  fs::path write(const std::string& name) {
+    fs::path dir = root_ / name;
+    write_bundle(dir.string(), {prefill_, decode_}, opts_);
+    return dir;
+  }
+  fs::path copy_of(const fs::path& src, const std::string& name) {
+    fs::path dst = root_ / name;
+    fs::copy(src, dst, fs::copy_options::recursive);
+    return dst;
+  }
+  bool leftovers() const {
+    for (auto& e : fs::directory_iterator(root_)) {
+      if (e.path().filename().string().find(".tmp-") != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  fs::path root_;
+  Model model_;
+  Graph prefill_, decode_;
+  BundleWriterOptions opts_;
+};
+
+}  // namespace
+
+TEST_F(BundleTest, RoundTripSharesWeightsAndReproducesOutputs) {
+  std::vector<std::tuple<std::string, size_t, size_t>> progress;
+  fs::path dir = root_ / "toy.evl";
+  write_bundle(dir.string(), {prefill_, decode_}, opts_,
+               [&](const std::string& s, size_t d, size_t t) { progress.emplace_back(s, d, t); });
+  ASSERT_FALSE(progress.empty());
+  EXPECT_EQ(std::get<0>(progress.back()), "finalize");
+  EXPECT_FALSE(leftovers());
+
+  auto b = Bundle::open(dir.string());
+  EXPECT_NO_THROW(b->verify_checksums());
+  EXPECT_EQ(b->family(), "toy");
+  EXPECT_EQ(b->model_metadata()["buckets"][1], 4);
+  EXPECT_EQ(b->graph_names(), (std::vector<std::string>{"decode", "prefill"}));
+  EXPECT_EQ(read_text(b->file_path("tokenizer.json")), "{\"model\": \"toy\"}");
+  EXPECT_THROW(b->file_path("nope.json"), edgevl::Error);
+  EXPECT_THROW(b->graph("nope"), edgevl::Error);
+
+  const Graph& p = b->graph("prefill");
+  const Graph& d = b->graph("decode");
+  // Shared constants: same address in the mapping for both graphs; 64-byte aligned; stored once.
+  for (const char* name : {"emb", "gamma", "w1.hwio", "w2.hwio"}) {
+    const Tensor& tp = p.tensor(p.find(name));
+    const Tensor& td = d.tensor(d.find(name));
+    EXPECT_EQ(tp.data.data, td.data.data) << name;
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(tp.data.data) % kBundleAlignment, 0u) << name;
+  }
+  size_t unique_bytes = 0;
+  for (const Tensor& t : d.tensors()) unique_bytes += t.kind == TensorKind::kConstant ? t.nbytes() : 0;
+  EXPECT_LT(b->weights_size(), unique_bytes + 6 * kBundleAlignment);  // decode ⊇ prefill's constants: nothing twice
+
+  // Outputs equal pre-serialization, bit for bit.
+  std::vector<int32_t> ids4 = {3, 9, 0, 3}, ids1 = {7};
+  EXPECT_EQ(run_ids(p, ids4), run_ids(prefill_, ids4));
+  EXPECT_EQ(run_ids(d, ids1), run_ids(decode_, ids1));
+
+  // Wrong input shape at run time on a bundle graph.
+  auto exe = prepare_emulator(d, Precision::kFp32, 1);
+  try {
+    exe->run({{"ids", {ids4.data(), {4}, DType::kInt32}}}, {});
+    FAIL() << "expected kShapeMismatch";
+  } catch (const edgevl::Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kShapeMismatch);
+    EXPECT_NE(std::string(e.what()).find("ids"), std::string::npos);
+  }
+
+  // Rewriting over an existing bundle replaces it.
+  write_bundle(dir.string(), {decode_}, opts_);
+  EXPECT_EQ(Bundle::open(dir.string())->graph_names(), (std::vector<std::string>{"decode"}));
+  EXPECT_FALSE(leftovers());
+}
+
+TEST_F(BundleTest, CorruptionIsAClearErrorNeverACrash) {
+  fs::path good = write("good.evl");
+  std::string msg;
+
+  fs::path t = copy_of(good, "trunc.evl");
+  fs::resize_file(t / "weights.bin", fs::file_size(t / "weights.bin") - 100);
+  EXPECT_EQ(open_error(t, &msg), ErrorCode::kCorruptFile);
+  EXPECT_NE(msg.find("truncated"), std::string::npos) << msg;
+
+  fs::path m = copy_of(good, "flip_manifest.evl");
+  std::string text = read_text(m / "manifest.json");
+  text[text.size() / 2] ^= 0x01;
+  write_text(m / "manifest.json", text);
+  EXPECT_EQ(open_error(m, &msg), ErrorCode::kCorruptFile) << msg;
+
+  fs::path w = copy_of(good, "flip_weights.evl");
+  {
+    std::fstream f(w / "weights.bin", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(100);
+    char c;
+    f.read(&c, 1);
+    c ^= 0x10;
+    f.seekp(100);
+    f.write(&c, 1);
+  }
+  auto opened = Bundle::open(w.string());  // cheap open does not hash the weights …
+  try {
+    opened->verify_checksums();  // … the explicit step does
+    FAIL() << "expected a checksum error";
+  } catch (const edgevl::Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kCorruptFile);
+    EXPECT_NE(std::string(e.what()).find("checksum"), std::string::npos);
+  }
+
+  fs::path v = copy_of(good, "future.evl");
+  rewrite_manifest(v, [](std::string& s) {
+    auto at = s.find("\"format_version\": 1");
+    ASSERT_NE(at, std::string::npos);
+    s.replace(at, 19, "\"format_version\": 7");
+  });
+  EXPECT_EQ(open_error(v, &msg), ErrorCode::kUnsupported);
+  EXPECT_NE(msg.find("newer"), std::string::npos) << msg;
+
+  fs::path o = copy_of(good, "offset.evl");
+  rewrite_manifest(o, [](std::string& s) {
+    auto at = s.find("\"offset\": 0");
+    ASSERT_NE(at, std::string::npos);
+    s.replace(at, 11, "\"offset\": 8");  // misaligned
+  });
+  EXPECT_EQ(open_error(o, &msg), ErrorCode::kCorruptFile);
+  EXPECT_NE(msg.find("aligned"), std::string::npos) << msg;
+
+  fs::path r = copy_of(good, "range.evl");
+  rewrite_manifest(r, [](std::string& s) {
+    auto at = s.find("\"offset\": 0");
+    s.replace(at, 11, "\"offset\": 99999936");  // aligned, far past the end
+  });
+  EXPECT_EQ(open_error(r, &msg), ErrorCode::kCorruptFile);
+  EXPECT_NE(msg.find("outside"), std::string::npos) << msg;
+
+  fs::path shape = copy_of(good, "shape.evl");
+  rewrite_manifest(shape, [](std::string& s) {
+    auto at = s.find("\"name\": \"gamma\"");
+    ASSERT_NE(at, std::string::npos);
+    auto sh = s.rfind("\"shape\": [", at);
+    auto sh2 = s.find("\"shape\": [", at);
+    auto pos = (sh2 != std::string::npos && sh2 - at < 200) ? sh2 : sh;
+    s.replace(pos, 11, "\"shape\": [9");  // gamma [8] → [9]: byte count no longer matches
+  });
+  EXPECT_EQ(open_error(shape), ErrorCode::kCorruptFile);
+
+  fs::path mw = copy_of(good, "noweights.evl");
+  fs::remove(mw / "weights.bin");
+  EXPECT_EQ(open_error(mw, &msg), ErrorCode::kNotFound);
+  EXPECT_NE(msg.find("weights.bin"), std::string::npos) << msg;
+
+  fs::path g = copy_of(good, "garbage.evl");
+  write_text(g / "manifest.json", "\x01\x02garbage{{{");
+  EXPECT_EQ(open_error(g), ErrorCode::kCorruptFile);
+  write_text(g / "manifest.json", "[1, 2, 3]");
+  EXPECT_EQ(open_error(g), ErrorCode::kCorruptFile);
+  write_text(g / "manifest.json", "");
+  EXPECT_EQ(open_error(g), ErrorCode::kCorruptFile);
+
+  EXPECT_EQ(open_error(root_ / "absent.evl"), ErrorCode::kNotFound);
+  fs::path nm = copy_of(good, "nomanifest.evl");
+  fs::remove(nm / "manifest.json");
+  EXPECT_EQ(open_error(nm), ErrorCode::kNotFound);
+}
+
+TEST_F(BundleTest, WriterRejectsConflictingSharedConstants) {
+  Model other;  // same constant names, different bytes for w1
+  other.w1 = ConstData::from_floats(random_floats(24 * 8, 99));
+  Graph g2 = other.graph("decode", 1, true);
+  try {
+    write_bundle((root_ / "conflict.evl").string(), {model_.graph("prefill", 4, false), g2}, opts_);
+    FAIL() << "expected an error";
+  } catch (const edgevl::Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+  }
+  EXPECT_FALSE(fs::exists(root_ / "conflict.evl"));
+  EXPECT_FALSE(leftovers());
+}
+
+TEST_F(BundleTest, InterruptedWriteLeavesNothingOpenable) {
+  // 1) An exception from the progress callback mid-weights aborts and cleans up.
+  fs::path dir = root_ / "aborted.evl";
+  EXPECT_THROW(write_bundle(dir.string(), {prefill_, decode_}, opts_,
+                            [](const std::string& stage, size_t done, size_t) {
+                              if (stage == "weights" && done > 0) throw std::runtime_error("cancelled by test");
+                            }),
+               std::runtime_error);
+  EXPECT_FALSE(fs::exists(dir));
+  EXPECT_FALSE(leftovers());
+  EXPECT_EQ(open_error(dir), ErrorCode::kNotFound);
+
+  // 2) A process killed mid-write (SIGKILL, no cleanup at all).
+  fs::path killed = root_ / "killed.evl";
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    write_bundle(killed.string(), {prefill_, decode_}, opts_, [](const std::string& stage, size_t done, size_t) {
+      if (stage == "weights" && done > 0) ::raise(SIGKILL);
+    });
+    ::_exit(0);  // not reached
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_FALSE(fs::exists(killed));
+  EXPECT_EQ(open_error(killed), ErrorCode::kNotFound);
+  for (auto& e : fs::directory_iterator(root_)) {  // the half-written temp dir does not open either
+    if (e.path().filename().string().find(".tmp-") != std::string::npos) {
+      EXPECT_NE(open_error(e.path()), ErrorCode::kInternal) << e.path();
+    }
+  }
+}
