@@ -154,18 +154,30 @@ TEST(Session, CancelFromAnotherThreadStopsWithinOneDecodeStep) {
   EXPECT_NO_THROW(s.generate(Request::user("Go on."), greedy(2)));
 }
 
+// UTF-8 character boundaries of `s` (byte offsets, including s.size()).
+std::vector<size_t> char_starts(const std::string& s) {
+  std::vector<size_t> b;
+  for (size_t i = 0; i < s.size(); ++i)
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) b.push_back(i);
+  b.push_back(s.size());
+  return b;
+}
+
 TEST(Session, StopStringEndsGenerationAndIsExcluded) {
+  const GenerationConfig base = sampled(21, 40);
   Session ref(tiny_model());
-  const Result full = ref.generate(Request::user("Describe the scene."), greedy(40));
-  // A 2-byte ASCII stop string from the middle of the reference text.
-  size_t p = full.text.size() / 2;
-  while (p + 2 <= full.text.size() &&
-         !(static_cast<unsigned char>(full.text[p]) < 0x80 && static_cast<unsigned char>(full.text[p + 1]) < 0x80))
-    ++p;
-  ASSERT_LE(p + 2, full.text.size()) << "no ASCII pair in: " << full.text;
-  const std::string stop = full.text.substr(p, 2);
-  const size_t first = full.text.find(stop);
-  GenerationConfig cfg = greedy(40);
+  const Result full = ref.generate(Request::user("Describe the scene."), base);
+  // A stop string of two characters from the second half of the reference text, first occurring after its start.
+  const std::vector<size_t> b = char_starts(full.text);
+  std::string stop;
+  size_t first = std::string::npos;
+  for (size_t k = b.size() / 2; k + 2 < b.size() && stop.empty(); ++k) {
+    const std::string cand = full.text.substr(b[k], b[k + 2] - b[k]);
+    const size_t f = full.text.find(cand);
+    if (f > 0) stop = cand, first = f;
+  }
+  ASSERT_FALSE(stop.empty()) << "no usable stop string in: " << full.text;
+  GenerationConfig cfg = base;
   cfg.stop = {"never-generated-stop-string", stop};
   Session s(tiny_model());
   std::string streamed;
@@ -177,6 +189,7 @@ TEST(Session, StopStringEndsGenerationAndIsExcluded) {
   EXPECT_EQ(r.text, full.text.substr(0, first));
   EXPECT_EQ(streamed, r.text);  // nothing of the stop string was streamed
   EXPECT_EQ(r.text.find(stop), std::string::npos);
+  EXPECT_LE(r.token_ids.size(), full.token_ids.size());
 }
 
 TEST(Session, CallbackReturningFalseStops) {
