@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 JOBS=$(nproc 2>/dev/null || echo 2)
-PROMPT=${1:-"What shapes are in this picture, and what colour are they?"}
+PROMPT=${1:-"Describe the image."}
 
 bash scripts/install-deps.sh
 
