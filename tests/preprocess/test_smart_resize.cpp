@@ -47,24 +47,24 @@ TEST(SmartResize, SpecExampleAndHalfToEven) {
 }
 
 TEST(SmartResize, AspectRatioLimitIs200) {
-  EXPECT_NO_THROW(smart_resize(1, 200, PreprocessorConfig{}));
-  EXPECT_NO_THROW(smart_resize(3, 600, PreprocessorConfig{}));
+  EXPECT_NO_THROW(smart_resize(10, 2000, PreprocessorConfig{}));
+  EXPECT_NO_THROW(smart_resize(2000, 10, PreprocessorConfig{}));
   try {
-    smart_resize(1, 201, PreprocessorConfig{});
+    smart_resize(10, 2010, PreprocessorConfig{});
     FAIL() << "201:1 accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("1x201"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("10x2010"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("201"), std::string::npos) << e.what();
   }
 }
 
-TEST(SmartResize, TinyInputsFollowNewestTransformers) {
-  // No minimum-side check: 1x1 grows to the min_pixels area (3136 = 56*56).
-  const ResizedSize s = smart_resize(1, 1, PreprocessorConfig{});
+TEST(SmartResize, TinyInputsAreRejectedBelowTenPixels) {
+  // The first transformers rule: a side below 10 is an error; 10x10 grows to the min_pixels area (3136 = 56*56).
+  const ResizedSize s = smart_resize(10, 10, PreprocessorConfig{});
   EXPECT_EQ(s.height, 56);
   EXPECT_EQ(s.width, 56);
-  for (auto hw : {std::pair<int64_t, int64_t>{0, 5}, {5, 0}, {-1, 3}}) {
+  for (auto hw : {std::pair<int64_t, int64_t>{0, 5}, {5, 0}, {-1, 3}, {1, 1}, {9, 100}, {100, 9}, {1, 200}}) {
     try {
       smart_resize(hw.first, hw.second, PreprocessorConfig{});
       ADD_FAILURE() << "accepted " << hw.first << "x" << hw.second;

@@ -40,8 +40,10 @@ CONFIGS = {
 MAX_PIXEL_VALUES = 1_500_000  # floats; larger cases only compare the resized image
 
 
-# ---- Hugging Face's smart_resize (newest transformers: no minimum-side check) ----
+# ---- Hugging Face's smart_resize, with the first transformers rule for tiny inputs (a side < 10 is an error) ----
 def smart_resize(height, width, factor=FACTOR, min_pixels=56 * 56, max_pixels=14 * 14 * 4 * 1280):
+    if height < 10 or width < 10:
+        raise ValueError(f"height:{height} and width:{width} must be at least 10")
     if max(height, width) / min(height, width) > 200:
         raise ValueError(f"absolute aspect ratio must be smaller than 200, got {max(height, width) / min(height, width)}")
     h_bar = round(height / factor) * factor
@@ -127,9 +129,9 @@ def make_synthetic(d):
     save("height_only_100x56.png", Image.fromarray(pattern(100, 56, 5)))     # only the vertical pass runs
     save("wide_20to1.png", Image.fromarray(pattern(60, 1200, 6)))
     save("tall_1to150.png", Image.fromarray(pattern(1500, 10, 7)))
-    save("ratio_200to1.png", Image.fromarray(pattern(3, 600, 8)))            # exactly 200: accepted
+    save("ratio_200to1.png", Image.fromarray(pattern(10, 2000, 8)))          # exactly 200: accepted
     save("big_1000x1500.png", Image.fromarray(pattern(1000, 1500, 9)))
-    save("one_pixel.png", Image.fromarray(pattern(1, 1, 10)))                # newest HF: 1x1 -> 56x56
+    save("min_side_10x13.png", Image.fromarray(pattern(10, 13, 10)))         # smallest accepted side
     save("grey_101x203.png", Image.fromarray(pattern(101, 203, 11, channels=1), mode="L"))
     rgba = np.dstack([pattern(90, 130, 12), pattern(90, 130, 13, channels=1)])
     rgba[:20, :, 3] = 0                                                      # colour kept under alpha 0
@@ -162,7 +164,7 @@ def make_synthetic(d):
 
 PHOTOS = ["astronaut.png", "chelsea.png", "coffee.png", "camera.png", "rocket.jpg", "motorcycle_left.png",
           "hubble_deep_field.jpg", "ihc.png", "retina.jpg", "color.png", "horse.png", "logo.png",
-          "green_palette.png", "foo3x5x4indexed.png", "chessboard_GRAY_U16.tif"]
+          "green_palette.png", "chessboard_GRAY_U16.tif"]  # foo3x5x4indexed.png is below the 10-pixel minimum
 
 
 def make_bad(d, images_dir, photo_dir):
@@ -176,7 +178,8 @@ def make_bad(d, images_dir, photo_dir):
     open(os.path.join(d, "truncated_no_iend.png"), "wb").write(png[: len(png) - 6])
     open(os.path.join(d, "zero_bytes.png"), "wb").close()
     open(os.path.join(d, "text.png"), "w").write("this is a text file, not a PNG\n")
-    Image.fromarray(pattern(1, 201, 30)).save(os.path.join(d, "ratio_201to1.png"))
+    Image.fromarray(pattern(10, 2010, 30)).save(os.path.join(d, "ratio_201to1.png"))
+    Image.fromarray(pattern(1, 1, 31)).save(os.path.join(d, "one_pixel.png"))
     shutil.copy(os.path.join(photo_dir, "no_time_for_that_tiny.gif"), os.path.join(d, "animated.gif"))
 
 

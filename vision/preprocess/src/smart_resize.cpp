@@ -28,6 +28,11 @@ ResizedSize smart_resize(int64_t height, int64_t width, int factor, int64_t min_
                 fmt::format("smart_resize: invalid factor {} / min_pixels {} / max_pixels {}", factor, min_pixels,
                             max_pixels));
   }
+  if (height < kMinImageSide || width < kMinImageSide) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("smart_resize: image size {}x{} (HxW) is too small: both sides must be at least {} pixels",
+                            height, width, kMinImageSide));
+  }
   const double H = static_cast<double>(height);
   const double W = static_cast<double>(width);
   const double f = static_cast<double>(factor);

@@ -7,6 +7,9 @@
 
 namespace edgevl::vision {
 
+/// Smallest accepted image side in pixels (the first transformers rule for tiny inputs).
+inline constexpr int kMinImageSide = 10;
+
 struct ResizedSize {
   int height = 0;
   int width = 0;
@@ -18,9 +21,10 @@ struct ResizedSize {
 ///   2. h = round(H/f)*f, w = round(W/f)*f;
 ///   3. if h*w > max_pixels: b = sqrt(H*W/max_pixels), h = max(f, floor(H/b/f)*f), w likewise;
 ///   4. else if h*w < min_pixels: b = sqrt(min_pixels/(H*W)), h = ceil(H*b/f)*f, w likewise.
-/// Tiny inputs follow the NEWEST transformers (no minimum side check; older versions rejected H or W < 10, then < 28):
-/// e.g. 1x1 -> 56x56 with the default min_pixels. Example: 480x640 (HxW) -> 476x644.
-/// Throws edgevl::Error(kInvalidArgument) with the numbers in the message when H or W < 1, the aspect ratio exceeds 200,
+/// Tiny inputs: transformers versions differ (first H or W < 10 was an error, later < 28, the newest has no check and
+/// would blow a 1x1 image up to 56x56). EdgeVL follows the first rule: a side below kMinImageSide (10) is an error, because
+/// such an input is almost always a broken file and no version agrees on it. Example: 480x640 (HxW) -> 476x644.
+/// Throws edgevl::Error(kInvalidArgument) with the numbers in the message when H or W < kMinImageSide, the aspect ratio exceeds 200,
 /// factor < 1, or the result would exceed kMaxImageSide.
 ResizedSize smart_resize(int64_t height, int64_t width, int factor, int64_t min_pixels, int64_t max_pixels);
 
