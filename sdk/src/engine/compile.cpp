@@ -148,23 +148,31 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
   CheckpointWeights weights([ck](const std::string& n) { return ck->find(n); }, ck, wtype);
   const qnn::WeightProvider provider = weights.provider();
 
+  // Lowering transposes each linear weight once per model half: a TransposeCache (keyed by the source bytes' address)
+  // per half, while the provider's cache keeps those sources alive, makes prefill and decode (and the ViT buckets)
+  // share one transposed copy. The caches must not outlive the sources (a freed address could be reused).
   std::vector<qnn::Graph> graphs;
-  std::map<std::string, qnn::ConstData> pool;  // constants shared across graphs (lowered weights made per graph)
   const size_t total = buckets.size() + 3;
-  auto finish_graph = [&](qnn::Graph g) {
-    qnn::lower_linear_to_conv2d(g);
+  auto finish_graph = [&](qnn::Graph g, qnn::TransposeCache& tcache) {
+    qnn::lower_linear_to_conv2d(g, &tcache);
     qnn::eliminate_dead_code(g);
     qnn::verify(g);
-    share_identical_constants(g, pool);
     graphs.push_back(std::move(g));
     progress("build", graphs.size(), total);
   };
   progress("build", 0, total);
-  for (int64_t p : buckets) finish_graph(vision::build_vit_graph(vit, p, provider));
-  weights.clear_cache();  // vision weights are no longer needed in converted form beyond the graphs holding them
-  finish_graph(llm::build_llm_graph(llm_cfg, options.chunk, options.context_length, provider, info.prefill_graph));
-  finish_graph(llm::build_llm_graph(llm_cfg, 1, options.context_length, provider, info.decode_graph));
-  finish_graph(build_embed_graph(info, provider));
+  {
+    qnn::TransposeCache vit_cache;
+    for (int64_t p : buckets) finish_graph(vision::build_vit_graph(vit, p, provider), vit_cache);
+  }
+  weights.clear_cache();  // the graphs hold what they use
+  {
+    qnn::TransposeCache llm_cache;
+    finish_graph(llm::build_llm_graph(llm_cfg, options.chunk, options.context_length, provider, info.prefill_graph),
+                 llm_cache);
+    finish_graph(llm::build_llm_graph(llm_cfg, 1, options.context_length, provider, info.decode_graph), llm_cache);
+    finish_graph(build_embed_graph(info, provider), llm_cache);
+  }
   weights.clear_cache();
 
   qnn::BundleWriterOptions wo;

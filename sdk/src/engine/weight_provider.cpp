@@ -54,23 +54,4 @@ qnn::WeightProvider CheckpointWeights::provider() {
   };
 }
 
-size_t share_identical_constants(qnn::Graph& graph, std::map<std::string, qnn::ConstData>& pool) {
-  size_t saved = 0;
-  for (qnn::Tensor& t : graph.mutable_tensors()) {
-    if (t.kind != qnn::TensorKind::kConstant) continue;
-    auto it = pool.find(t.name);
-    if (it == pool.end()) {
-      pool.emplace(t.name, t.data);
-      continue;
-    }
-    const qnn::ConstData& p = it->second;
-    if (p.data == t.data.data) continue;
-    if (p.nbytes == t.data.nbytes && std::memcmp(p.data, t.data.data, p.nbytes) == 0) {
-      saved += t.data.nbytes;
-      t.data = p;
-    }
-  }
-  return saved;
-}
-
 }  // namespace edgevl::engine

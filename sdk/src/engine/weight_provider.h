@@ -41,9 +41,4 @@ class CheckpointWeights {
   std::map<std::string, qnn::ConstData> cache_;
 };
 
-/// Makes constants with the same name and identical bytes in `graph` share the ConstData already in `pool` (adding the
-/// others to it), so that identical weights created separately for several graphs (e.g. by lower_linear_to_conv2d)
-/// are held in memory once. Returns the bytes saved.
-size_t share_identical_constants(qnn::Graph& graph, std::map<std::string, qnn::ConstData>& pool);
-
 }  // namespace edgevl::engine

@@ -29,7 +29,7 @@
 #include "edgevl/vision/preprocess.h"
 #include "edgevl/vision/preprocessor_config.h"
 #include "engine/engine.h"
-#include "npy_write.h"
+#include "npy.h"
 
 namespace fs = std::filesystem;
 using namespace edgevl;
@@ -190,16 +190,16 @@ int run(int argc, char** argv) {
   report["decode_ms"] = ms_since(t_dec);
 
   const int64_t L = int64_t(ids.size()), n_img = int64_t(images.size());
-  tools::write_npy(out + ".input_ids.npy", ids.data(), {L});
+  npy::write_npy(out + ".input_ids.npy", ids.data(), {L});
   for (size_t i = 0; i < pvs.size(); ++i)
-    tools::write_npy(out + ".pixel_values." + std::to_string(i) + ".npy", pvs[i].data.data(),
+    npy::write_npy(out + ".pixel_values." + std::to_string(i) + ".npy", pvs[i].data.data(),
                      {pvs[i].num_patches, pvs[i].patch_dim});
-  tools::write_npy(out + ".grid_thw.npy", grid_flat.data(), {n_img, 3});
-  tools::write_npy(out + ".vision_embeds.npy", all_embeds.data(),
+  npy::write_npy(out + ".grid_thw.npy", grid_flat.data(), {n_img, 3});
+  npy::write_npy(out + ".vision_embeds.npy", all_embeds.data(),
                    {int64_t(all_embeds.size()) / info.hidden, int64_t(info.hidden)});
-  tools::write_npy(out + ".prefill_logits.npy", prefill_logits.data(), {L, V});
-  tools::write_npy(out + ".decode_tokens.npy", dec_tokens.data(), {int64_t(dec_tokens.size())});
-  tools::write_npy(out + ".decode_logits.npy", dec_logits.data(), {int64_t(dec_tokens.size()), V});
+  npy::write_npy(out + ".prefill_logits.npy", prefill_logits.data(), {L, V});
+  npy::write_npy(out + ".decode_tokens.npy", dec_tokens.data(), {int64_t(dec_tokens.size())});
+  npy::write_npy(out + ".decode_logits.npy", dec_logits.data(), {int64_t(dec_tokens.size()), V});
   report["tokens"] = L;
   report["images"] = n_img;
   report["decode_tokens"] = dec_tokens;
