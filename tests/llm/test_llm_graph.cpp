@@ -35,10 +35,11 @@ LlmConfig tiny_config() {
   return c;
 }
 
-std::unique_ptr<qnn::Executable> prepare(const LlmConfig& c, int64_t rows) {
+std::unique_ptr<qnn::Executable> prepare(const LlmConfig& c, int64_t rows,
+                                         qnn::Precision precision = qnn::Precision::kFp32) {
   qnn::Graph g = build_llm_graph(c, rows, kCtx, qnn::random_weight_provider(11), "g");
   qnn::lower_linear_to_conv2d(g);
-  return qnn::prepare_emulator(g, qnn::Precision::kFp32, 1);
+  return qnn::prepare_emulator(g, precision, 1);
 }
 
 std::vector<float> random_vector(size_t n, uint32_t seed) {
@@ -138,6 +139,18 @@ TEST(LlmGraph, DecodeEqualsPrefillOfExtendedPrompt) {
     ASSERT_NEAR(decoded[v], ref[10 * V + v], 1e-5) << "first decode, logit " << v;
     ASSERT_NEAR(decoded[V + v], ref[11 * V + v], 1e-5) << "second decode, logit " << v;
   }
+}
+
+TEST(LlmGraph, Fp16PrefillStaysFiniteAndClose) {
+  // fp16 turns the mask's large negative into -inf: padding rows (partial chunk) and empty cache slots must not give NaN.
+  const LlmConfig c = tiny_config();
+  const Prompt p = make_prompt(c, kPrompt);
+  auto exe32 = prepare(c, 4);
+  auto exe16 = prepare(c, 4, qnn::Precision::kFp16);
+  KvCache a(c.num_layers, c.num_kv_heads, kCtx, c.head_dim), b(c.num_layers, c.num_kv_heads, kCtx, c.head_dim);
+  const std::vector<float> f32 = prefill(*exe32, c, 4, p, a);
+  const std::vector<float> f16 = prefill(*exe16, c, 4, p, b);
+  for (size_t i = 0; i < f32.size(); ++i) ASSERT_NEAR(f16[i], f32[i], 5e-2) << "logit " << i;
 }
 
 TEST(LlmGraph, InterfaceAndHeadWeights) {

@@ -38,10 +38,10 @@ std::vector<float> random_pixels(int64_t rows, int64_t dim, uint32_t seed) {
 }
 
 // Runs the ViT of `bucket` on prepared inputs; returns all [bucket/4, out_hidden] output rows.
-std::vector<float> run_vit(const VitConfig& c, const VitInputs& in) {
+std::vector<float> run_vit(const VitConfig& c, const VitInputs& in, qnn::Precision precision = qnn::Precision::kFp32) {
   qnn::Graph g = build_vit_graph(c, in.bucket, qnn::random_weight_provider(7));
   qnn::lower_linear_to_conv2d(g);
-  auto exe = qnn::prepare_emulator(g, qnn::Precision::kFp32, 1);
+  auto exe = qnn::prepare_emulator(g, precision, 1);
   const int64_t P = in.bucket, hd = c.head_dim();
   std::vector<float> out(static_cast<size_t>(P / 4 * c.out_hidden));
   exe->run({{"pixel_values", {in.pixel_values.data(), {P, c.patch_dim()}, qnn::DType::kFloat32}},
@@ -95,6 +95,18 @@ TEST(VitGraph, TemporalFramesAreSeparateSegments) {
       run_vit(c, make_vit_inputs(px.data(), 48, {{1, 4, 6}, {1, 4, 6}}, 52, c));
   expect_rows_near(two_images, 0, first, 0, 6, 24, 1e-6f);
   expect_rows_near(two_images, 6, second, 0, 6, 24, 1e-6f);
+}
+
+TEST(VitGraph, Fp16MaskedRowsStayFinite) {
+  // In fp16 the mask's large negative becomes -inf; padded rows must still get a finite softmax and valid rows stay
+  // close to fp32.
+  const VitConfig c = tiny_config();
+  const std::vector<float> px = random_pixels(24, c.patch_dim(), 4);
+  const VitInputs in = make_vit_inputs(px.data(), 24, {{1, 4, 6}}, 32, c);
+  const std::vector<float> f32 = run_vit(c, in);
+  const std::vector<float> f16 = run_vit(c, in, qnn::Precision::kFp16);
+  for (float v : f16) ASSERT_TRUE(std::isfinite(v));
+  expect_rows_near(f16, 0, f32, 0, 6, 24, 2e-2f);
 }
 
 TEST(VitGraph, InterfaceAndOps) {
