@@ -1,7 +1,7 @@
 // The Qwen2-VL engine behind the public Model/Session API (internal to sdk/): compiling a Hugging Face checkpoint into a
 // bundle of static graphs, and running those graphs on the HTP emulator — ViT per bucket, chunked prefill, decode.
 //
-// Reference behaviour matched (Hugging Face transformers Qwen2-VL, see docs/qwen2vl.md): vision tower per image
+// Reference behaviour matched (Hugging Face transformers Qwen2-VL): vision tower per image
 // (one attention segment per image and temporal frame), embedding fusion (rows whose id is image_token_id replaced in
 // order by the images' embeddings), get_rope_index M-RoPE positions (continued across turns: st = max previous position
 // + 1), causal decoder with a KV cache, tied or untied head. tests/reference/qwen2vl_ref.py is the independent NumPy
