@@ -25,6 +25,17 @@ struct GemmB {
   bool round16;
 };
 
+/// Rows of B converted per block for a chunk of nb columns (block = kGemmBlockFloats floats, 128 KiB, stays in L2).
+constexpr int64_t kGemmBlockFloats = 32 * 1024;
+int64_t gemm_block_rows(int64_t nb);
+
+/// One chunk of columns [n0, n0+nb) of C = A·B + bias; scratch holds min(gemm_block_rows(nb), K)·nb floats when B needs
+/// conversion. Baseline build and (x86-64) AVX2+FMA build of the same code.
+void gemm_cols_baseline(int64_t M, int64_t K, const GemmA& a, const GemmB& b, int64_t n0, int64_t nb, float* c,
+                        int64_t ldc, const float* bias, float* scratch);
+void gemm_cols_avx2(int64_t M, int64_t K, const GemmA& a, const GemmB& b, int64_t n0, int64_t nb, float* c,
+                    int64_t ldc, const float* bias, float* scratch);
+
 /// C (row-major, leading dimension ldc) = A·B + bias. pool may be null (serial). Splits N across the pool's threads.
 void gemm(int64_t M, int64_t N, int64_t K, const GemmA& a, const GemmB& b, float* c, int64_t ldc, const float* bias,
           ThreadPool* pool);
