@@ -111,6 +111,9 @@ std::shared_ptr<const Bundle> Bundle::open(const std::string& dir) {
       if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
         corrupt(dir, "invalid extra file name '" + name + "'");
       }
+      const std::string h = jf.at("hash").get<std::string>();
+      if (h.size() != 16) corrupt(dir, "extra file '" + name + "' hash malformed");
+      b->extra_hashes_[name] = std::stoull(h, nullptr, 16);
       b->extra_files_.push_back(name);
     }
     auto resolve = [&](uint64_t off, uint64_t nbytes, const std::string& tname) -> ConstData {
@@ -147,6 +150,12 @@ void Bundle::verify_checksums() const {
   if (h != weights_hash_) {
     throw Error(ErrorCode::kCorruptFile, "bundle '" + dir_ + "': weights.bin checksum mismatch (recorded " +
                                              hex64(weights_hash_) + ", computed " + hex64(h) + ")");
+  }
+  for (const auto& [name, want] : extra_hashes_) {
+    auto f = MappedFile::open(dir_ + "/" + name);
+    if (bundle_hash64(f->data(), f->size()) != want) {
+      throw Error(ErrorCode::kCorruptFile, "bundle '" + dir_ + "': " + name + " checksum mismatch");
+    }
   }
 }
 

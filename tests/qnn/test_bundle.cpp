@@ -218,6 +218,10 @@ TEST_F(BundleTest, CorruptionIsAClearErrorNeverACrash) {
     EXPECT_NE(std::string(e.what()).find("checksum"), std::string::npos);
   }
 
+  fs::path x = copy_of(good, "flip_extra.evl");
+  write_text(x / "tokenizer.json", "{\"model\": \"toz\"}");
+  EXPECT_THROW(Bundle::open(x.string())->verify_checksums(), edgevl::Error);
+
   fs::path v = copy_of(good, "future.evl");
   rewrite_manifest(v, [](std::string& s) {
     auto at = s.find("\"format_version\": 1");

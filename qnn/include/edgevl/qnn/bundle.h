@@ -55,7 +55,8 @@ class Bundle {
   /// truncated weights), kUnsupported (format version).
   static std::shared_ptr<const Bundle> open(const std::string& dir);
 
-  /// Hashes all of weights.bin (64-bit, ~GB/s) and compares with the manifest; throws kCorruptFile on mismatch.
+  /// Hashes all of weights.bin (64-bit, several GB/s) and every extra file and compares with the manifest; throws
+  /// kCorruptFile naming the file on mismatch (kNotFound / kIo if an extra file vanished).
   /// Separate from open() because hashing gigabytes at every open would dominate load time.
   void verify_checksums() const;
 
@@ -88,6 +89,7 @@ class Bundle {
   std::vector<std::string> extra_files_;
   std::shared_ptr<const void> weights_;   // the MappedFile
   uint64_t weights_hash_ = 0;
+  std::map<std::string, uint64_t> extra_hashes_;
 };
 
 /// The 64-bit hash used for bundle checksums (FNV-1a–style mixing over 8-byte words, with a length finalizer). Exposed for
