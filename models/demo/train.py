@@ -153,13 +153,37 @@ def main():
     ap.add_argument("--minutes", type=float, default=0.0,
                     help="wall-time budget: the schedule advances by max(step/steps, elapsed/minutes), stops at 1")
     ap.add_argument("--out", default="/tmp/demo-train/ckpt.pt")
+    ap.add_argument("--resume", default="", help="continue from this checkpoint's weights (fresh optimizer, new "
+                                                  "data seed = seed + its step count)")
+    ap.add_argument("--ranks", type=int, default=1,
+                    help="data-parallel training processes (gloo all-reduce of gradients; each rank its own data seed)")
+    ap.add_argument("--warmup", type=int, default=0, help="warm-up steps (default steps/20)")
     args = ap.parse_args()
+    if args.ranks > 1:
+        import torch.multiprocessing as mp
+        mp.spawn(train_rank, args=(args,), nprocs=args.ranks, join=True)
+    else:
+        train_rank(0, args)
 
+
+def train_rank(rank, args):
+    import torch.distributed as dist
+    world = args.ranks
+    if world > 1:
+        dist.init_process_group("gloo", init_method="file://" + os.path.abspath(args.out) + ".rendezvous",
+                                rank=rank, world_size=world)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     tok = demo_tokenizer.Tokenizer()
     vcfg, tcfg = make_configs(tok)
     model = Qwen2VL(vcfg, tcfg)
+    prior = {}
+    if args.resume:
+        prior = torch.load(args.resume)
+        model.load_state_dict(prior["model"])
+        args.seed += int(prior["steps"])
+        if rank == 0:
+            print(f"resumed from {args.resume} after {prior['steps']} steps", flush=True)
     nparams = sum(p.numel() for p in model.parameters())
     print(f"params {nparams} vocab {tcfg.vocab_size} (tokenizer {tok.size})", flush=True)
 
@@ -167,7 +191,7 @@ def main():
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.98))
-    warm = max(1, args.steps // 20)
+    warm = args.warmup if args.warmup > 0 else max(1, args.steps // 20)
 
     t0 = time.time()
 
@@ -175,43 +199,53 @@ def main():
         f = step / args.steps
         if args.minutes > 0:
             f = max(f, (time.time() - t0) / (60 * args.minutes))
-        return min(1.0, f)
-
-    def lr_at(step):
-        if step < warm:
-            return args.lr * (step + 1) / warm
-        return args.lr * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * progress(step))))
+        f = torch.tensor([min(1.0, f)])
+        if world > 1:
+            dist.broadcast(f, 0)  # every rank follows rank 0's clock
+        return float(f[0])
 
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
 
     def save(step):
+        curve = [float(np.mean(run[i:i + 50])) for i in range(0, len(run), 50)]
+        history = prior.get("history", []) + [{"steps": step, "args": vars(args), "seconds": time.time() - t0}]
         torch.save({"model": model.state_dict(), "vision": vcfg.__dict__, "text": tcfg.__dict__,
-                    "steps": step, "batch": args.batch, "turns": TURNS, "train_seconds": time.time() - t0,
-                    "args": vars(args), "loss_curve": [float(np.mean(run[i:i + 50])) for i in range(0, len(run), 50)],
+                    "steps": step + int(prior.get("steps", 0)), "batch": args.batch * world, "turns": TURNS,
+                    "train_seconds": time.time() - t0 + prior.get("train_seconds", 0.0), "args": vars(args),
+                    "history": history, "loss_curve": prior.get("loss_curve", []) + curve,
                     "final_loss": float(np.mean(run[-50:]))}, args.out)
 
-    loader = torch.utils.data.DataLoader(Stream(args.seed, args.batch), batch_size=None, num_workers=1,
+    loader = torch.utils.data.DataLoader(Stream(args.seed + 100003 * rank, args.batch), batch_size=None, num_workers=1,
                                          prefetch_factor=4)
     run = []
     step = 0
     for batch in loader:
-        if step >= args.steps or progress(step) >= 1.0:
+        prog = progress(step)
+        if step >= args.steps or prog >= 1.0:
             break
         ids, labels, am, pos, pv, grids = collate(batch, tcfg, tok.endoftext)
+        lr = args.lr * (step + 1) / warm if step < warm else \
+            args.lr * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * prog)))
         for g in opt.param_groups:
-            g["lr"] = lr_at(step)
+            g["lr"] = lr
         logits = model(ids, pos, am, pixel_values=pv, grid_thw=grids)
         loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1), ignore_index=-100)
         opt.zero_grad()
         loss.backward()
+        if world > 1:
+            for p in model.parameters():
+                dist.all_reduce(p.grad)
+                p.grad /= world
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         run.append(float(loss))
         step += 1
-        if step % 50 == 0 or step == 1:
-            print(f"step {step:5d} loss {np.mean(run[-50:]):.4f} lr {lr_at(step):.2e} {time.time() - t0:7.1f}s", flush=True)
-        if step % 200 == 0:
+        if rank == 0 and (step % 50 == 0 or step == 1):
+            print(f"step {step:5d} loss {np.mean(run[-50:]):.4f} lr {lr:.2e} {time.time() - t0:7.1f}s", flush=True)
+        if rank == 0 and step % 200 == 0:
             save(step)
+    if rank != 0:
+        return
     save(step)
     print(f"trained {step} steps in {time.time() - t0:.0f}s, saved {args.out}", flush=True)
     acc = evaluate(model, tok, args.eval_n)
