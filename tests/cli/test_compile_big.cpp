@@ -1,5 +1,6 @@
 // Opt-in (CTest label `big`): qwen2vl-compile on a random checkpoint at real Qwen2-VL-2B dimensions
-// (models/tools/make_random_checkpoint.py --preset 2b, bf16, ~4.4 GB, generated once into the build tree).
+// (models/tools/make_random_checkpoint.py --preset 2b, bf16, ~4.4 GB, generated once into the build tree, or the one
+// named by the environment variable EDGEVL_BIG_CHECKPOINT).
 //  1. `kill -9` in the middle of writing the bundle leaves nothing that opens as a model;
 //  2. a full compile (fp16) completes with a progress bar and a summary, and the bundle opens and answers through the
 //     public API. Prints the times and sizes.
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -47,7 +49,9 @@ pid_t spawn_compile(const fs::path& hf, const fs::path& out, const fs::path& err
 
 TEST(CompileBig, KillNineLeavesNoBundleThenFullCompileWorks) {
   const fs::path work = EDGEVL_BIG_WORK_DIR;
-  const fs::path hf = work / "qwen2vl-2b-random";
+  // EDGEVL_BIG_CHECKPOINT: an existing 2B-dimension checkpoint to use instead of generating one.
+  const char* given = std::getenv("EDGEVL_BIG_CHECKPOINT");
+  const fs::path hf = given && *given ? fs::path(given) : work / "qwen2vl-2b-random";
   fs::create_directories(work);
   if (!fs::exists(hf / "model.safetensors.index.json")) {
     const auto t = std::chrono::steady_clock::now();
