@@ -235,10 +235,7 @@ def write_model_card(out_dir, ck, model):
         "i.e. 8..32 visual tokens per image; CLIP mean/std; Pillow bicubic.",
         "",
         "## Training",
-        f"`models/demo/train.py --steps {a.get('steps')} --batch {a.get('batch')} --minutes {a.get('minutes')}` "
-        f"(seed {a.get('seed')}, AdamW lr {a.get('lr')}, cosine): {ck.get('steps')} steps of {ck.get('batch')} "
-        f"conversations x {ck.get('turns', 1)} question turns, on-the-fly scenes with even image sizes, "
-        f"{ck.get('train_seconds', 0) / 60:.1f} min wall on a shared 2-core CPU (1 torch thread + 1 data worker).",
+        training_summary(ck),
         "Loss is on answer tokens + `<|im_end|>` only.",
         "",
         "Loss curve (step: mean loss of the 50 steps up to it): " + ", ".join(pts) + ".",
@@ -253,6 +250,26 @@ def write_model_card(out_dir, ck, model):
         lines += [""]
     with open(os.path.join(out_dir, "MODEL_CARD.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
+
+
+def training_summary(ck):
+    """One paragraph: the stages of training (train.py runs, the later ones resumed from the earlier checkpoint)."""
+    hist = ck.get("history", [])
+    done = sum(h["steps"] for h in hist)
+    stages = []
+    if ck.get("steps", 0) > done:
+        stages.append(f"{ck['steps'] - done} steps, batch 16, 1 process (`--steps 6000 --batch 16 --minutes 40`, "
+                      "stopped and resumed)")
+    for h in hist:
+        a = h["args"]
+        stages.append(f"{h['steps']} steps, batch {a['batch']} x {a.get('ranks', 1)} ranks, lr {a['lr']}, "
+                      f"{h['seconds'] / 60:.1f} min (`--resume ... --ranks {a.get('ranks', 1)} --batch {a['batch']} "
+                      f"--lr {a['lr']} --warmup {a.get('warmup', 0)} --minutes {a['minutes']}`)")
+    return (f"`models/demo/train.py` (seed 1234, AdamW betas 0.9/0.98, weight decay 0.01, cosine schedule): "
+            f"{ck.get('steps')} steps in total, {ck.get('train_seconds', 0) / 60:.1f} min wall on a heavily shared "
+            f"2-core CPU (1 torch thread per process + 1 data worker each). Stages: " + "; ".join(stages) + ". "
+            f"Each sample is one conversation about one scene with {ck.get('turns', 1)} question turns (multi-turn "
+            "chat template), scenes generated on the fly with even image sizes only.")
 
 
 def build_tokenizer_size():
