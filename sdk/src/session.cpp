@@ -156,6 +156,7 @@ Result Session::generate(const Request& request, const GenerationConfig& config,
 
     // 4. Decode.
     llm::StreamingDetokenizer detok(*m.tokenizer, /*skip_special_tokens=*/true);
+    const size_t tokenizer_size = m.tokenizer->vocab_size();
     detail::TextStream stream(cfg.stop, &on_token);
     StopReason reason = StopReason::kMaxTokens;
     Clock::time_point t_decode;
@@ -175,7 +176,9 @@ Result Session::generate(const Request& request, const GenerationConfig& config,
         reason = StopReason::kEos;
         break;
       }
-      const std::string piece = detok.push(token);
+      // Ids past the tokenizer's vocabulary (the model's vocab_size is padded, e.g. 151936 vs 151665 tokens) have no
+      // text: like HF tokenizers' decode, they produce nothing.
+      const std::string piece = static_cast<size_t>(token) < tokenizer_size ? detok.push(token) : std::string();
       if (!piece.empty() && !stream.add(piece)) {
         reason = stream.stop_hit() ? StopReason::kStopString : StopReason::kCallback;
         break;

@@ -70,7 +70,7 @@ struct Stats {
 };
 
 struct Result {
-  std::string text;                ///< generated text (UTF-8, special tokens skipped, stop string excluded)
+  std::string text;                ///< generated text (UTF-8; special tokens and ids past the tokenizer skipped; stop string excluded)
   std::vector<int32_t> token_ids;  ///< generated token ids, including an eos token that ended generation
   StopReason stop_reason = StopReason::kMaxTokens;
   Stats stats;
