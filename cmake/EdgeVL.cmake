@@ -16,21 +16,18 @@ function(edgevl_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
 endfunction()
 
-# A GoogleTest executable registered with CTest: edgevl_gtest(NAME SOURCES... LIBS ... LABELS ... PROPERTIES ...)
-# PROPERTIES are extra CTest properties of every discovered test (e.g. FIXTURES_REQUIRED name).
+# A GoogleTest executable registered with CTest as ONE test: edgevl_gtest(NAME SOURCES ... LIBS ... LABELS ...
+# PROPERTIES ...). One CTest entry per binary (not per TEST) so an expensive suite fixture (a compiled bundle, a loaded
+# vocabulary) is set up once per binary and never raced by parallel processes; gtest prints every case.
+# PROPERTIES are extra CTest properties of the test (e.g. FIXTURES_REQUIRED name).
 function(edgevl_gtest name)
   cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS;PROPERTIES" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
   edgevl_warnings(${name})
-  include(GoogleTest)
+  add_test(NAME ${name} COMMAND ${name} WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 900 ${T_PROPERTIES})
   if(T_LABELS)
-    gtest_discover_tests(${name} WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
-                         PROPERTIES LABELS "${T_LABELS}" ${T_PROPERTIES} DISCOVERY_TIMEOUT 60)
-  elseif(T_PROPERTIES)
-    gtest_discover_tests(${name} WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR} DISCOVERY_TIMEOUT 60
-                         PROPERTIES ${T_PROPERTIES})
-  else()
-    gtest_discover_tests(${name} WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR} DISCOVERY_TIMEOUT 60)
+    set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}")
   endif()
 endfunction()
