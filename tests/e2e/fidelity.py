@@ -9,6 +9,9 @@ with the reference:
         decode step; greedy tokens identical;
   fp16: the same errors <= 2e-2 (decode logits teacher-forced on EdgeVL's tokens, so a near-tie flip is tolerated).
 Prompts are long enough to cross several prefill chunk boundaries (chunk 16).
+Image layouts: one image; two images in one user turn (chat template: "<|vision_start|>pads<|vision_end|>" twice in a
+row, so the pad runs are separated by two text tokens); and a raw prompt (no chat template) that starts with two
+image-pad runs back to back, i.e. get_rope_index's zero-length text runs before the first and between the images.
 
 Usage: fidelity.py --case a|b|c --dump PATH/edgevl-dump --work DIR
 """
@@ -37,6 +40,8 @@ TOL = {"fp32": 1e-4, "fp16": 2e-2}
 LONG_PROMPT = ("Describe everything you can see in this picture: the colours, the shapes, where they are, "
                "and what the scene might mean.")
 SHORT_PROMPT = "What is this?"
+# Raw token layout (edgevl-dump --raw-prompt): image at position 0 and a second image right after it.
+RAW_ADJACENT_PROMPT = "<|image_pad|><|image_pad|>What are these two pictures?"
 
 # Image sizes (width, height) -> smart_resize grids (t, gh, gw) with min_pixels 3136:
 #   square 115x109 -> 8x8 = 64 patches; wide 250x90 -> 6x18 = 108; tall 80x200 -> 14x6 = 84;
@@ -48,7 +53,8 @@ CASES = {
     "a": dict(ckpt=["--preset", "tiny", "--dtype", "bf16", "--config-style", "flat", "--naming", "old", "--seed", "1"],
               buckets="64,128,256",
               runs=[("fp32", ["square"], LONG_PROMPT, False), ("fp32", ["wide"], LONG_PROMPT, False),
-                    ("fp16", ["square"], LONG_PROMPT, False)]),
+                    ("fp16", ["square"], LONG_PROMPT, False),
+                    ("fp32", ["square", "wide"], RAW_ADJACENT_PROMPT, False, "raw")]),
     # head_dim 32, 1 KV head (group 4), 3 layers, untied head; f32 sharded checkpoint, nested config, new tensor names.
     "b": dict(ckpt=["--preset", "tiny", "--dtype", "f32", "--config-style", "nested", "--naming", "new",
                     "--shard-size-mb", "0.5", "--untied", "--seed", "2", "--hidden-size", "128",
@@ -107,7 +113,7 @@ def main():
     ref = qwen2vl_ref.Qwen2VLRef(ckpt)
     bundles = {}
     failures = []
-    for k, (precision, imgs, prompt, joint) in enumerate(case["runs"]):
+    for k, (precision, imgs, prompt, joint, *flags) in enumerate(case["runs"]):
         prefix = os.path.join(args.work, "run%d" % k)
         model = bundles.get(precision)
         cmd = [args.dump, "--prompt", prompt, "--out", prefix, "--decode-steps", str(DECODE_STEPS)]
@@ -122,6 +128,8 @@ def main():
             cmd += ["--image", images[name]]
         if joint:
             cmd.append("--joint-vit")
+        if "raw" in flags:
+            cmd.append("--raw-prompt")
         out, secs = run(cmd)
         info = json.loads(out.strip().splitlines()[-1])
 
@@ -133,6 +141,12 @@ def main():
         errs = {n: qwen2vl_ref.rel_err(dumped[n], res[n]) for n in ("vision_embeds", "prefill_logits", "decode_logits")}
         tokens_equal = bool(np.array_equal(dumped["decode_tokens"], res["greedy_tokens"]))
         n_chunks = -(-len(ids) // CHUNK)
+        if "raw" in flags:
+            # The layout this run exists for: ids start with an image-pad run and the second run follows directly.
+            n0 = int(np.prod(grid[0])) // 4
+            if not (ids[0] == ref.cfg.image_token_id and np.all(ids[:n0 + int(np.prod(grid[1])) // 4] == ids[0])):
+                failures.append("case %s run %d: raw prompt did not give two adjacent image-pad runs at the start"
+                                % (args.case, k))
         line = ("case %s run %d %s images=%s grids=%s tokens=%d (%d chunks) decode=%d: rel errors %s, tokens %s "
                 "(edgevl %.1fs)" % (args.case, k, precision, imgs, grid.tolist(), len(ids), n_chunks,
                                     len(dumped["decode_tokens"]),

@@ -253,12 +253,14 @@ class Qwen2VLRef:
 
     # --- M-RoPE positions (spec section 5, get_rope_index) ---
     def rope_index(self, ids, grid_thw):
-        """ids [L] -> positions [3, L] and rope_delta."""
+        """ids [L] -> positions [3, L] and rope_delta. Each text run continues from the max position so far + 1; an
+        image block starting at s gets s + (t, h, w) indices. Text runs may be empty (an image-pad run at the very
+        start of ids, or two image blocks whose pad runs touch)."""
         c = self.cfg
         ids = list(int(i) for i in ids)
         grids = [tuple(int(v) for v in g) for g in grid_thw]
         pos = []
-        st = 0
+        nxt = 0  # max position so far + 1 (0 for nothing yet)
         cursor = 0
         for t, h, w in grids:
             try:
@@ -266,20 +268,19 @@ class Qwen2VLRef:
             except ValueError:
                 raise ValueError(f"input_ids has fewer image blocks than the {len(grids)} images given")
             text_len = ed - cursor
-            start = (max(p.max() for p in pos) + 1) if pos else 0
-            pos.append(np.tile(np.arange(text_len) + start, (3, 1)))
+            pos.append(np.tile(np.arange(text_len) + nxt, (3, 1)))
+            nxt += text_len
             gh, gw = h // c.v_merge, w // c.v_merge
-            s = start + text_len
             ti = np.repeat(np.arange(t), gh * gw)
             hi = np.tile(np.repeat(np.arange(gh), gw), t)
             wi = np.tile(np.tile(np.arange(gw), gh), t)
-            pos.append(np.stack([ti, hi, wi]) + s)
+            pos.append(np.stack([ti, hi, wi]) + nxt)
+            nxt += max(t, gh, gw)
             cursor = ed + t * gh * gw
             if any(i != c.image_token_id for i in ids[ed:cursor]) or len(ids) < cursor:
                 raise ValueError("image pad run shorter than its grid")
         if cursor < len(ids):
-            start = (max(p.max() for p in pos) + 1) if pos else 0
-            pos.append(np.tile(np.arange(len(ids) - cursor) + start, (3, 1)))
+            pos.append(np.tile(np.arange(len(ids) - cursor) + nxt, (3, 1)))
         positions = np.concatenate(pos, 1) if pos else np.zeros((3, 0), np.int64)
         delta = int(positions.max()) + 1 - len(ids) if len(ids) else 0
         return positions.astype(np.int64), delta

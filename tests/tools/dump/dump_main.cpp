@@ -1,6 +1,6 @@
 // edgevl-dump: runs one image+prompt request through EdgeVL's Qwen2-VL engine and writes every intermediate a second
 // implementation needs to check it, as .npy files:
-//   PREFIX.input_ids.npy       [L] int32        prompt ids (chat template, image pads expanded)
+//   PREFIX.input_ids.npy       [L] int32        prompt ids (chat template unless --raw-prompt, image pads expanded)
 //   PREFIX.pixel_values.<i>.npy [N_i, 1176] f32 preprocessed patches of image i
 //   PREFIX.grid_thw.npy        [n, 3] int64     image_grid_thw
 //   PREFIX.vision_embeds.npy   [sum N_i/4, hidden] f32  vision tower output (all images, in order)
@@ -77,7 +77,7 @@ int run(int argc, char** argv) {
   std::vector<std::string> images;
   int decode_steps = 16;
   int64_t chunk = 32, context_length = 1024;
-  bool joint_vit = false;
+  bool joint_vit = false, raw_prompt = false;
   app.add_option("--model", model, "compiled bundle or Hugging Face model directory")->required();
   app.add_option("--image", images, "image file (repeatable; images come before the text in the user turn)");
   app.add_option("--prompt", prompt, "user text")->required();
@@ -91,6 +91,8 @@ int run(int argc, char** argv) {
   app.add_option("--vit-buckets", buckets_arg, "comma-separated ViT patch buckets (when compiling)");
   app.add_option("--save-bundle", bundle_out, "compile into this bundle directory and keep it (when compiling)");
   app.add_flag("--joint-vit", joint_vit, "run all images through the ViT in one call (one segment per image)");
+  app.add_flag("--raw-prompt", raw_prompt,
+               "tokenize --prompt verbatim (no chat template); its i-th <|image_pad|> stands for image i");
   CLI11_PARSE(app, argc, argv);
 
   nlohmann::json report;
@@ -165,10 +167,14 @@ int run(int argc, char** argv) {
   report["vit_ms"] = ms_since(t_vit);
 
   // Prompt -> ids.
-  llm::ChatMessage user{"user", {}};
-  for (size_t i = 0; i < images.size(); ++i) user.content.push_back(llm::ContentPart::Image());
-  user.content.push_back(llm::ContentPart::Text(prompt));
-  const std::string text = llm::expand_image_pads(llm::render_chat({user}, true), tokens_per_image);
+  std::string templated = prompt;
+  if (!raw_prompt) {
+    llm::ChatMessage user{"user", {}};
+    for (size_t i = 0; i < images.size(); ++i) user.content.push_back(llm::ContentPart::Image());
+    user.content.push_back(llm::ContentPart::Text(prompt));
+    templated = llm::render_chat({user}, true);
+  }
+  const std::string text = llm::expand_image_pads(templated, tokens_per_image);
   const std::vector<int32_t> ids = tok->encode(text);
 
   // Prefill (every position) and greedy decode.
