@@ -7,7 +7,7 @@
 #include <mutex>
 
 #include "edgevl/error.h"
-#include "edgevl/llm/attention_mask.h"
+#include "edgevl/llm/decoder_step.h"
 #include "edgevl/llm/embedding.h"
 #include "edgevl/qnn/bundle.h"
 #include "edgevl/vision/vit_graph.h"
@@ -134,46 +134,6 @@ std::unique_ptr<Sequence> Qwen2VLEngine::new_sequence() const {
       new Sequence(std::move(cache), llm::MropeState(info_.image_token_id, info_.vit_spatial_merge_size)));
 }
 
-namespace {
-
-/// Runs one LLM graph of `rows` rows over tokens [0, n_valid) of embeds (already laid out [n_valid, hidden]) with the
-/// given positions, appending their K/V to `cache`. Writes logits [rows, vocab] into `logits`.
-void run_llm(qnn::Executable& exe, const llm::LlmConfig& cfg, int64_t ctx, int64_t rows, const float* embeds,
-             const std::vector<llm::MropePosition>& positions, int64_t n_valid, llm::KvCache& cache, float* logits) {
-  const int64_t H = cfg.hidden;
-  std::vector<float> x(size_t(rows * H), 0.0f);
-  std::memcpy(x.data(), embeds, sizeof(float) * size_t(n_valid * H));
-  llm::MropeTables rope = llm::mrope_cos_sin(positions, cfg, rows);
-  std::vector<float> mask = llm::llm_attention_mask(cache.length(), n_valid, rows, ctx);
-  const int64_t kv_rows = int64_t(cfg.num_kv_heads) * rows * cfg.head_dim;
-  std::vector<std::vector<float>> new_k(cfg.num_layers, std::vector<float>(size_t(kv_rows)));
-  std::vector<std::vector<float>> new_v(cfg.num_layers, std::vector<float>(size_t(kv_rows)));
-  std::vector<std::pair<std::string, qnn::ConstTensorView>> in;
-  in.reserve(4 + 2 * size_t(cfg.num_layers));
-  in.push_back({"embeds", {x.data(), {rows, H}, qnn::DType::kFloat32}});
-  in.push_back({"rope_cos", {rope.cos.data(), {rows, cfg.head_dim}, qnn::DType::kFloat32}});
-  in.push_back({"rope_sin", {rope.sin.data(), {rows, cfg.head_dim}, qnn::DType::kFloat32}});
-  in.push_back({"attn_mask", {mask.data(), {rows, ctx + rows}, qnn::DType::kFloat32}});
-  std::vector<std::pair<std::string, qnn::MutableTensorView>> out;
-  out.reserve(1 + 2 * size_t(cfg.num_layers));
-  out.push_back({"logits", {logits, {rows, cfg.vocab_size}, qnn::DType::kFloat32}});
-  const std::vector<int64_t> past_shape = cache.buffer_shape();
-  const std::vector<int64_t> new_shape{cfg.num_kv_heads, rows, cfg.head_dim};
-  for (int l = 0; l < cfg.num_layers; ++l) {
-    const std::string s = std::to_string(l);
-    in.push_back({"past_key_" + s, {cache.key(l), past_shape, qnn::DType::kFloat32}});
-    in.push_back({"past_value_" + s, {cache.value(l), past_shape, qnn::DType::kFloat32}});
-    out.push_back({"new_key_" + s, {new_k[size_t(l)].data(), new_shape, qnn::DType::kFloat32}});
-    out.push_back({"new_value_" + s, {new_v[size_t(l)].data(), new_shape, qnn::DType::kFloat32}});
-  }
-  exe.run(in, out);
-  for (int l = 0; l < cfg.num_layers; ++l)
-    cache.write(l, new_k[size_t(l)].data(), new_v[size_t(l)].data(), rows, n_valid);
-  cache.commit(n_valid);
-}
-
-}  // namespace
-
 std::vector<float> Qwen2VLEngine::prefill(Sequence& seq, const std::vector<int32_t>& ids,
                                           const std::vector<ImageInput>& images, bool all_logits) const {
   Impl& im = *impl_;
@@ -225,7 +185,7 @@ std::vector<float> Qwen2VLEngine::prefill(Sequence& seq, const std::vector<int32
     for (int64_t off = 0; off < L; off += C) {
       const int64_t n = std::min(C, L - off);
       std::vector<llm::MropePosition> pos(positions.begin() + off, positions.begin() + off + n);
-      run_llm(*im.prefill.exe, im.llm, info_.context_length, C, x.data() + off * H, pos, n, seq.cache_, logits.data());
+      llm::run_decoder_step(*im.prefill.exe, im.llm, x.data() + off * H, pos, seq.cache_, logits.data());
       if (all_logits) std::memcpy(result.data() + off * V, logits.data(), sizeof(float) * size_t(n * V));
       else if (off + n == L) std::memcpy(result.data(), logits.data() + (n - 1) * V, sizeof(float) * size_t(V));
     }
@@ -248,7 +208,7 @@ std::vector<float> Qwen2VLEngine::decode(Sequence& seq, int32_t token) const {
   std::vector<float> logits(size_t(info_.vocab_size));
   {
     std::lock_guard<std::mutex> lock(im.decode.mu);
-    run_llm(*im.decode.exe, im.llm, info_.context_length, 1, x.data(), pos, 1, seq.cache_, logits.data());
+    llm::run_decoder_step(*im.decode.exe, im.llm, x.data(), pos, seq.cache_, logits.data());
   }
   seq.mrope_ = mrope;
   return logits;
