@@ -1,15 +1,18 @@
 // Qwen2VLEngine behaviour on a tiny random checkpoint (models/tools/make_random_checkpoint.py): clear errors for bad
 // requests (checked before any work, sequence left unchanged), multi-turn prefill equal to one-shot prefill (M-RoPE and
-// KV cache continued across calls, images included), and compile option validation. Numerical fidelity against the
-// NumPy reference is fidelity.py's job.
+// KV cache continued across calls, images included), compile option validation, and a tied head sharing the
+// embedding table's bytes. Numerical fidelity against the NumPy reference is fidelity.py's job.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <set>
 
 #include "edgevl/error.h"
+#include "edgevl/qnn/bundle.h"
 #include "engine/engine.h"
 
 namespace fs = std::filesystem;
@@ -165,6 +168,36 @@ TEST_F(EngineTest, CompileAndOpenErrors) {
             ErrorCode::kNotFound);
   EXPECT_FALSE(fs::exists(kWork / "x.evl"));
   EXPECT_EQ(code_of([&] { engine::Qwen2VLEngine::open((kWork / "hf").string()); }), ErrorCode::kNotFound);
+}
+
+// A tied head reads the embedding table itself: the bundle holds exactly one constant of vocab × hidden elements (no
+// transposed copy made by lowering), and the prefill and decode heads point at the embedding graph's table bytes.
+TEST_F(EngineTest, TiedHeadStoresEmbeddingTableOnce) {
+  const auto& info = eng_->info();
+  ASSERT_TRUE(info.tie_word_embeddings);
+  const qnn::Bundle& bundle = eng_->bundle();
+  const qnn::Graph& eg = bundle.graph(info.embed_graph);
+  const uint8_t* table = eg.tensor(eg.find(info.embed_tensor)).data.data;
+  ASSERT_NE(table, nullptr);
+  std::set<const uint8_t*> table_sized;
+  uint64_t distinct_bytes = 0;
+  std::set<const uint8_t*> seen;
+  for (const std::string& name : bundle.graph_names()) {
+    const qnn::Graph& g = bundle.graph(name);
+    for (const qnn::Tensor& t : g.tensors()) {
+      if (t.kind != qnn::TensorKind::kConstant) continue;
+      if (seen.insert(t.data.data).second) distinct_bytes += t.nbytes();
+      if (t.num_elements() == info.vocab_size * info.hidden) table_sized.insert(t.data.data);
+    }
+  }
+  EXPECT_EQ(table_sized, std::set<const uint8_t*>{table});
+  EXPECT_LE(distinct_bytes, bundle.weights_size());
+  for (const std::string& name : {info.prefill_graph, info.decode_graph}) {
+    const qnn::Graph& g = bundle.graph(name);
+    const auto head = std::find_if(g.ops().begin(), g.ops().end(), [](const qnn::Op& op) { return op.name == "lm_head"; });
+    ASSERT_NE(head, g.ops().end()) << name;
+    EXPECT_EQ(g.tensor(head->inputs[1]).data.data, table) << name;
+  }
 }
 
 }  // namespace

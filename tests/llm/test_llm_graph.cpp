@@ -173,10 +173,23 @@ TEST(LlmGraph, InterfaceAndHeadWeights) {
   EXPECT_EQ(g.outputs().size(), 1u + 2u * 2u);
   EXPECT_EQ(asked.size(), 2u * 12u + 2u);
   EXPECT_EQ(asked.back(), "model.embed_tokens.weight");
+  // The tied head stays on the table itself after lowering (no transposed copy); an untied head is lowered.
+  const auto head_weight = [](const qnn::Graph& graph) {
+    for (const qnn::Op& op : graph.ops())
+      if (op.name == "lm_head") return graph.tensor(op.inputs[1]).name;
+    return std::string("(no lm_head op)");
+  };
+  qnn::Graph lowered = g;
+  qnn::lower_linear_to_conv2d(lowered);
+  EXPECT_EQ(head_weight(lowered), "model.embed_tokens.weight");
+  EXPECT_EQ(lowered.find("model.embed_tokens.weight.hwio"), qnn::kNoTensor);
   asked.clear();
   c.tie_word_embeddings = false;
-  build_llm_graph(c, 1, kCtx, recording, llm_decode_graph_name());
+  qnn::Graph untied = build_llm_graph(c, 1, kCtx, recording, llm_decode_graph_name());
   EXPECT_EQ(asked.back(), "lm_head.weight");
+  EXPECT_EQ(head_weight(untied), "lm_head.weight");
+  qnn::lower_linear_to_conv2d(untied);
+  EXPECT_NE(untied.find("lm_head.weight.hwio"), qnn::kNoTensor);
 
   c.mrope_section = {1, 1, 1};
   EXPECT_THROW(build_llm_graph(c, 1, kCtx, recording, "x"), Error);

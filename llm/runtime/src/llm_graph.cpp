@@ -98,9 +98,16 @@ qnn::Graph build_llm_graph(const LlmConfig& config, int64_t num_tokens, int64_t 
     x = mlp(b, config, weights, x, l);
   }
   x = rms_norm(b, weights, x, "model.norm", config.hidden, config.rms_eps);
-  const std::string head = config.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight";
-  const TensorId head_w = qnn::require_weight(b, weights, head, {config.vocab_size, config.hidden});
-  b.output(b.fully_connected(x, head_w, std::nullopt, "lm_head"), "logits");
+  if (config.tie_word_embeddings) {
+    // x · Eᵀ as a MatMul over the embedding table itself: lower_linear_to_conv2d leaves MatMul alone, so the bundle
+    // stores the table once (a FullyConnected head would get a transposed [hidden, vocab] copy).
+    const TensorId table =
+        qnn::require_weight(b, weights, "model.embed_tokens.weight", {config.vocab_size, config.hidden});
+    b.output(b.matmul(x, table, /*transpose_a=*/false, /*transpose_b=*/true, "lm_head"), "logits");
+  } else {
+    const TensorId head_w = qnn::require_weight(b, weights, "lm_head.weight", {config.vocab_size, config.hidden});
+    b.output(b.fully_connected(x, head_w, std::nullopt, "lm_head"), "logits");
+  }
   return b.finish();
 }
 

@@ -40,7 +40,10 @@ std::string llm_decode_graph_name();
 ///   "new_key_{l}" / "new_value_{l}" [num_kv_heads, C, head_dim]  the chunk's K (RoPE applied) and V
 /// Per layer (spec section 5): h = x + o_proj(Attn(RMSNorm(x))), y = h + down(silu(gate(z))·up(z)), z = RMSNorm(h);
 /// q/k/v linear with bias, o_proj without; rotate-half RoPE on q and k with the host's cos/sin; GQA, query head h uses KV
-/// head h / group; softmax(q·kᵀ/√head_dim + mask)·v. Then the final RMSNorm and the head (tied or lm_head.weight).
+/// head h / group; softmax(q·kᵀ/√head_dim + mask)·v. Then the final RMSNorm and the head: untied, a FullyConnected over
+/// lm_head.weight; tied, a MatMul(x, model.embed_tokens.weight, transpose_in1) named "lm_head" over the embedding
+/// table itself, so lowering (which transposes FullyConnected weights into new constants) leaves the tied head on the
+/// same constant and a bundle stores the table once.
 /// Linear layers are FullyConnected ops (run lower_linear_to_conv2d before compiling for the HTP). Weights are requested
 /// once each from `weights` and never copied by the builder.
 /// Throws edgevl::Error kInvalidArgument for a bad config, num_tokens < 1 or context_length < 1; whatever the provider
