@@ -57,14 +57,6 @@ class BpeTokenizer final : public Tokenizer {
     return ids;
   }
 
-  std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const override {
-    std::string bytes;
-    for (int32_t id : ids) bytes += token_bytes(id, skip_special_tokens, bytes.empty());
-    std::string out;
-    detail::utf8_append_lossy(bytes, out, /*final=*/true);
-    return out;
-  }
-
   std::string token_bytes(int32_t id, bool skip_special_tokens, bool /*at_start*/) const override {
     check_id(id);
     if (skip_special_tokens && special_[static_cast<size_t>(id)]) return {};

@@ -46,14 +46,6 @@ class SentencePieceTokenizer final : public Tokenizer {
     return ids;
   }
 
-  std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const override {
-    std::string bytes;
-    for (int32_t id : ids) bytes += token_bytes(id, skip_special_tokens, bytes.empty());
-    std::string out;
-    detail::utf8_append_lossy(bytes, out, /*final=*/true);
-    return out;
-  }
-
   // Mirrors SentencePiece's decoder: "▁" -> ' ', byte pieces <0xNN> -> the byte, unknown -> " ⁇ ", and the leading
   // space of the first emitted piece is dropped when the model adds a dummy prefix.
   std::string token_bytes(int32_t id, bool skip_special_tokens, bool at_start) const override {

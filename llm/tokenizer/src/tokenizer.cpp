@@ -6,6 +6,7 @@
 #include "edgevl/error.h"
 #include "edgevl/llm/bpe_tokenizer.h"
 #include "edgevl/llm/sentencepiece_tokenizer.h"
+#include "utf8.h"
 
 namespace edgevl::llm {
 namespace {
@@ -33,6 +34,14 @@ bool looks_like_json(const std::string& path) {
 }
 
 }  // namespace
+
+std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const {
+  std::string bytes;
+  for (int32_t id : ids) bytes += token_bytes(id, skip_special_tokens, bytes.empty());
+  std::string out;
+  detail::utf8_append_lossy(bytes, out, /*final=*/true);
+  return out;
+}
 
 std::unique_ptr<Tokenizer> Tokenizer::from_file(const std::string& path) {
   if (is_dir(path)) {

@@ -30,8 +30,10 @@ class Tokenizer {
 
   /// UTF-8 text of `ids`; invalid UTF-8 produced by the tokens is replaced with U+FFFD (one per maximal invalid
   /// subsequence, like Rust's from_utf8_lossy used by HF tokenizers). `skip_special_tokens` drops special tokens.
-  /// Throws edgevl::Error kInvalidArgument for an id outside [0, vocab_size()).
-  virtual std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens = false) const = 0;
+  /// Throws edgevl::Error kInvalidArgument for an id outside [0, vocab_size()). The concatenated token_bytes() of
+  /// the ids (the first with at_start = true until a token gives bytes), made valid UTF-8 — the same for every
+  /// implementation.
+  std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens = false) const;
 
   /// The raw bytes token `id` contributes to decode() output (may be a partial UTF-8 sequence). `at_start` tells
   /// the token is the first one decoded (SentencePiece drops the dummy-prefix space there). Special tokens give their
