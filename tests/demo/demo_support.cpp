@@ -1,0 +1,65 @@
+#include "demo_support.h"
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace edgevl::demo_test {
+namespace fs = std::filesystem;
+namespace {
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+}  // namespace
+
+std::string source_dir() { return EDGEVL_SOURCE_DIR; }
+std::string python() { return EDGEVL_PYTHON_EXE; }
+
+std::string work_dir(const std::string& name) {
+  const fs::path p = fs::path(EDGEVL_DEMO_WORK_DIR) / name;
+  fs::create_directories(p);
+  return p.string();
+}
+
+std::string model_dir() { return (fs::path(source_dir()) / "models" / "demo" / "qwen2vl-shapes").string(); }
+std::string samples_dir() { return (fs::path(source_dir()) / "models" / "demo" / "samples").string(); }
+
+std::string reference_dir() {
+  return env_or("EDGEVL_DEMO_REFERENCE_DIR", (fs::path(source_dir()) / "models" / "demo" / "reference").string());
+}
+
+std::string accuracy_json_path() {
+  return env_or("EDGEVL_DEMO_ACCURACY_JSON",
+                (fs::path(source_dir()) / "models" / "demo" / "eval_accuracy.json").string());
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("json " + path + ": cannot open");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error("json " + path + ": " + e.what());
+  }
+}
+
+CommandResult run_command(const std::string& command) {
+  CommandResult r;
+  std::FILE* p = ::popen(command.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = ::pclose(p);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+}  // namespace edgevl::demo_test

@@ -1,0 +1,36 @@
+// Shared pieces of the demo-model acceptance tests: where the demo model, its PyTorch reference files and the work
+// folder are, reading JSON files, running a helper command, and the answer scoring of models/demo/eval_torch.py.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace edgevl::demo_test {
+
+std::string source_dir();  ///< the repository root
+std::string python();      ///< ${EDGEVL_PYTHON} (Debian python3 with numpy + Pillow)
+/// The test's work folder in the build tree, `<build>/tests/demo/work/<name>` (created, NOT emptied).
+std::string work_dir(const std::string& name);
+std::string model_dir();   ///< models/demo/qwen2vl-shapes (Hugging Face directory)
+std::string samples_dir(); ///< models/demo/samples
+/// models/demo/reference, or $EDGEVL_DEMO_REFERENCE_DIR (to check reference files that are not committed yet).
+std::string reference_dir();
+/// models/demo/eval_accuracy.json, or $EDGEVL_DEMO_ACCURACY_JSON.
+std::string accuracy_json_path();
+
+/// Parses a JSON file; throws std::runtime_error naming the file when it is missing or malformed.
+nlohmann::json read_json(const std::string& path);
+
+struct CommandResult {
+  int status = -1;  ///< exit status (-1 when the command could not be started or died of a signal)
+  std::string out;  ///< stdout
+};
+/// Runs `command` through /bin/sh, capturing stdout (stderr passes through to the test log).
+CommandResult run_command(const std::string& command);
+
+/// models/demo/eval_torch.py's scoring: the greedy answer, decoded without special tokens, must equal the canonical
+/// answer exactly (no case folding, no trimming).
+inline bool answer_is_correct(const std::string& predicted, const std::string& truth) { return predicted == truth; }
+
+}  // namespace edgevl::demo_test
