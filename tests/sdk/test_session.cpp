@@ -331,3 +331,33 @@ TEST(Model, OpenErrorsAndInfo) {
 
 }  // namespace
 }  // namespace edgevl::test
+
+namespace edgevl::test {
+namespace {
+
+// A model whose vocab_size is padded far past its tokenizer (as Qwen2-VL's 151936 vs 151665 tokens): ids without a
+// token may be sampled and must give no text, not an error.
+TEST(Session, IdsPastTheTokenizerGiveNoText) {
+  const std::string dir = tiny_dir() + "/padded";
+  const std::string cmd = std::string(EDGEVL_PYTHON) + " " + EDGEVL_SOURCE_DIR +
+                          "/models/tools/make_random_checkpoint.py " + dir +
+                          "/hf --preset tiny --seed 4 --vocab-size 4096 --max-pixels 12544 > " + tiny_dir() +
+                          "/padded.log 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  CompileOptions o;
+  o.context_length = 128;
+  o.chunk = 16;
+  compile_model(dir + "/hf", dir + "/padded.evl", o);
+  const Model model = Model::open(dir + "/padded.evl");
+  EXPECT_EQ(model.info().vocab_size, 4096);
+  Session s(model);
+  const Result r = s.generate(Request::user("Hello"), sampled(9, 24));
+  ASSERT_FALSE(r.token_ids.empty());
+  int32_t max_id = 0;
+  for (int32_t id : r.token_ids) max_id = std::max(max_id, id);
+  EXPECT_GE(max_id, 600);  // the tokenizer has ~570 tokens: most of the 4096 ids have no text
+  EXPECT_NO_THROW(s.generate(Request::user("Again"), sampled(10, 4)));
+}
+
+}  // namespace
+}  // namespace edgevl::test
