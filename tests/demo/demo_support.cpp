@@ -28,7 +28,9 @@ std::string work_dir(const std::string& name) {
   return p.string();
 }
 
-std::string model_dir() { return (fs::path(source_dir()) / "models" / "demo" / "qwen2vl-shapes").string(); }
+std::string model_dir() {
+  return env_or("EDGEVL_DEMO_MODEL_DIR", (fs::path(source_dir()) / "models" / "demo" / "qwen2vl-shapes").string());
+}
 std::string samples_dir() { return (fs::path(source_dir()) / "models" / "demo" / "samples").string(); }
 
 std::string reference_dir() {

@@ -12,7 +12,8 @@ std::string source_dir();  ///< the repository root
 std::string python();      ///< ${EDGEVL_PYTHON} (Debian python3 with numpy + Pillow)
 /// The test's work folder in the build tree, `<build>/tests/demo/work/<name>` (created, NOT emptied).
 std::string work_dir(const std::string& name);
-std::string model_dir();   ///< models/demo/qwen2vl-shapes (Hugging Face directory)
+/// models/demo/qwen2vl-shapes (Hugging Face directory), or $EDGEVL_DEMO_MODEL_DIR (e.g. a model not committed yet).
+std::string model_dir();
 std::string samples_dir(); ///< models/demo/samples
 /// models/demo/reference, or $EDGEVL_DEMO_REFERENCE_DIR (to check reference files that are not committed yet).
 std::string reference_dir();
