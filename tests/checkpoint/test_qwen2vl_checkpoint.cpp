@@ -11,12 +11,15 @@
 
 #include "edgevl/error.h"
 #include "edgevl/models/qwen2vl_checkpoint.h"
+#include "expect_error.h"
 #include "st_writer.h"
 
 using namespace edgevl;
 using namespace edgevl::models;
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+using edgevl::test::expect_error;
 
 namespace {
 
@@ -25,16 +28,6 @@ std::string variant_dir(const std::string& v) { return std::string(EDGEVL_CKPT_D
 json read_json(const std::string& path) {
   std::ifstream in(path);
   return json::parse(in);
-}
-
-void expect_error(const std::function<void()>& f, ErrorCode code, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no error thrown";
-  } catch (const Error& e) {
-    EXPECT_EQ(std::string(error_code_name(e.code())), error_code_name(code)) << e.what();
-    for (const std::string& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-  }
 }
 
 // Copies a generated variant into a scratch directory the test may damage.

@@ -8,10 +8,13 @@
 #include "edgevl/models/generation_config.h"
 #include "edgevl/models/qwen2vl_checkpoint.h"
 #include "edgevl/models/qwen2vl_config.h"
+#include "expect_error.h"
 
 using namespace edgevl;
 using namespace edgevl::models;
 using nlohmann::json;
+
+using edgevl::test::expect_error;
 
 namespace {
 
@@ -43,16 +46,6 @@ const char* kNestedConfig = R"({
                     "hidden_size": 96, "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2,
                     "hidden_act": "quick_gelu"}
 })";
-
-void expect_error(const std::function<void()>& f, ErrorCode code, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no error thrown";
-  } catch (const Error& e) {
-    EXPECT_EQ(std::string(error_code_name(e.code())), error_code_name(code)) << e.what();
-    for (const std::string& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-  }
-}
 
 }  // namespace
 

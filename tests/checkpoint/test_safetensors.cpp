@@ -8,24 +8,16 @@
 
 #include "edgevl/error.h"
 #include "edgevl/qnn/safetensors.h"
+#include "expect_error.h"
 #include "st_writer.h"
 
 using namespace edgevl;
 using namespace edgevl::qnn;
 using ckpt_test::StTensor;
 
-namespace {
+using edgevl::test::expect_error;
 
-// Runs `f`, expects an edgevl::Error with `code` whose message contains every string of `parts`.
-void expect_error(const std::function<void()>& f, ErrorCode code, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no error thrown";
-  } catch (const Error& e) {
-    EXPECT_EQ(error_code_name(e.code()), std::string(error_code_name(code))) << e.what();
-    for (const std::string& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-  }
-}
+namespace {
 
 std::string file_in(const std::string& test, const std::string& name = "model.safetensors") {
   return ckpt_test::fresh_dir(test) + "/" + name;

@@ -3,6 +3,7 @@
 // that the builder keeps those views (no copy) and asks for every tensor once.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 
 #include <memory>
@@ -37,6 +38,17 @@ class ViewWeights {
   /// True if the constant's bytes still point into the shared region (the builder did not copy them).
   bool is_view(const qnn::Tensor& t) const { return t.data.data == static_cast<const uint8_t*>(region_.get()); }
   const std::set<std::string>& names() const { return names_; }
+
+  /// Expects every weight handed out to be a constant of `g` that is still a view (a failure names each copied one).
+  void expect_all_views(const qnn::Graph& g) const {
+    size_t views = 0;
+    for (const auto& t : g.tensors())
+      if (t.kind == qnn::TensorKind::kConstant && names_.count(t.name)) {
+        EXPECT_TRUE(is_view(t)) << t.name << " was copied";
+        ++views;
+      }
+    EXPECT_EQ(views, names_.size()) << "weights handed out but not constants of graph " << g.name();
+  }
 
  private:
   size_t bytes_;

@@ -14,9 +14,11 @@
 #include "edgevl/error.h"
 #include "edgevl/qnn/bundle.h"
 #include "engine/engine.h"
+#include "expect_error.h"
 
 namespace fs = std::filesystem;
 using namespace edgevl;
+using edgevl::test::error_code_of;
 
 namespace {
 
@@ -61,27 +63,16 @@ class EngineTest : public ::testing::Test {
 };
 std::shared_ptr<const engine::Qwen2VLEngine> EngineTest::eng_;
 
-template <typename F>
-ErrorCode code_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  ADD_FAILURE() << "no edgevl::Error thrown";
-  return ErrorCode::kInternal;
-}
-
 TEST_F(EngineTest, ContextOverflowIsReportedBeforeAnyWork) {
   auto seq = eng_->new_sequence();
-  EXPECT_EQ(code_of([&] { eng_->prefill(*seq, text(65), {}); }), ErrorCode::kContextOverflow);
+  EXPECT_EQ(error_code_of([&] { eng_->prefill(*seq, text(65), {}); }), ErrorCode::kContextOverflow);
   EXPECT_EQ(seq->length(), 0);
   eng_->prefill(*seq, text(60), {});
-  EXPECT_EQ(code_of([&] { eng_->prefill(*seq, text(5), {}); }), ErrorCode::kContextOverflow);
+  EXPECT_EQ(error_code_of([&] { eng_->prefill(*seq, text(5), {}); }), ErrorCode::kContextOverflow);
   EXPECT_EQ(seq->length(), 60);
   for (int i = 0; i < 4; ++i) eng_->decode(*seq, 5);
   EXPECT_EQ(seq->length(), 64);
-  EXPECT_EQ(code_of([&] { eng_->decode(*seq, 5); }), ErrorCode::kContextOverflow);
+  EXPECT_EQ(error_code_of([&] { eng_->decode(*seq, 5); }), ErrorCode::kContextOverflow);
 }
 
 TEST_F(EngineTest, ImageCountMismatchAndBadIdsAreRejected) {
@@ -91,19 +82,20 @@ TEST_F(EngineTest, ImageCountMismatchAndBadIdsAreRejected) {
   std::vector<int32_t> ids = text(3);
   ids.insert(ids.end(), 4, pad);
   ids.push_back(7);
-  EXPECT_EQ(code_of([&] { eng_->prefill(*seq, ids, {}); }), ErrorCode::kInvalidArgument);          // pads, no image
-  EXPECT_EQ(code_of([&] { eng_->prefill(*seq, ids, {img, img}); }), ErrorCode::kInvalidArgument);  // too many images
+  // pads but no image; then too many images
+  EXPECT_EQ(error_code_of([&] { eng_->prefill(*seq, ids, {}); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_code_of([&] { eng_->prefill(*seq, ids, {img, img}); }), ErrorCode::kInvalidArgument);
   std::vector<int32_t> short_ids = ids;
   short_ids.erase(short_ids.begin() + 3);  // 3 pads for a 4-token image
-  EXPECT_EQ(code_of([&] { eng_->prefill(*seq, short_ids, {img}); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_code_of([&] { eng_->prefill(*seq, short_ids, {img}); }), ErrorCode::kInvalidArgument);
   engine::ImageInput bad = img;
   bad.embeds.pop_back();
-  EXPECT_EQ(code_of([&] { eng_->prefill(*seq, ids, {bad}); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_code_of([&] { eng_->prefill(*seq, ids, {bad}); }), ErrorCode::kInvalidArgument);
   std::vector<int32_t> oov = text(4);
   oov[2] = eng_->info().vocab_size;
-  EXPECT_EQ(code_of([&] { eng_->prefill(*seq, oov, {}); }), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(code_of([&] { eng_->prefill(*seq, {}, {}); }), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(code_of([&] { eng_->decode(*seq, -1); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_code_of([&] { eng_->prefill(*seq, oov, {}); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_code_of([&] { eng_->prefill(*seq, {}, {}); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_code_of([&] { eng_->decode(*seq, -1); }), ErrorCode::kInvalidArgument);
   EXPECT_EQ(seq->length(), 0);
   EXPECT_EQ(seq->next_position(), 0);
   eng_->prefill(*seq, ids, {img});  // the well-formed request still works on the same sequence
@@ -112,9 +104,10 @@ TEST_F(EngineTest, ImageCountMismatchAndBadIdsAreRejected) {
 
 TEST_F(EngineTest, ImageLargerThanEveryBucketIsUnsupported) {
   std::vector<float> pv(size_t(20 * eng_->info().patch_dim()), 0.f);
-  EXPECT_EQ(code_of([&] { eng_->encode_image(pv.data(), 20, {{1, 4, 5}}); }), ErrorCode::kInvalidArgument);  // odd gw
+  // odd gw
+  EXPECT_EQ(error_code_of([&] { eng_->encode_image(pv.data(), 20, {{1, 4, 5}}); }), ErrorCode::kInvalidArgument);
   std::vector<float> big(size_t(80 * eng_->info().patch_dim()), 0.f);
-  EXPECT_EQ(code_of([&] { eng_->encode_image(big.data(), 80, {{1, 8, 10}}); }), ErrorCode::kUnsupported);
+  EXPECT_EQ(error_code_of([&] { eng_->encode_image(big.data(), 80, {{1, 8, 10}}); }), ErrorCode::kUnsupported);
 }
 
 // Two turns (text+image, then text+image+text) give the same last logits and cache as one prefill of everything:
@@ -154,20 +147,20 @@ TEST_F(EngineTest, MultiTurnPrefillEqualsOneShot) {
 TEST_F(EngineTest, CompileAndOpenErrors) {
   engine::CompileOptions o;
   o.chunk = 0;
-  EXPECT_EQ(code_of([&] { engine::compile_qwen2vl((kWork / "hf").string(), (kWork / "x.evl").string(), o); }),
+  EXPECT_EQ(error_code_of([&] { engine::compile_qwen2vl((kWork / "hf").string(), (kWork / "x.evl").string(), o); }),
             ErrorCode::kInvalidArgument);
   o.chunk = 16;
   o.context_length = 8;
-  EXPECT_EQ(code_of([&] { engine::compile_qwen2vl((kWork / "hf").string(), (kWork / "x.evl").string(), o); }),
+  EXPECT_EQ(error_code_of([&] { engine::compile_qwen2vl((kWork / "hf").string(), (kWork / "x.evl").string(), o); }),
             ErrorCode::kInvalidArgument);
   o.context_length = 64;
   o.vit_buckets = {30};
-  EXPECT_EQ(code_of([&] { engine::compile_qwen2vl((kWork / "hf").string(), (kWork / "x.evl").string(), o); }),
+  EXPECT_EQ(error_code_of([&] { engine::compile_qwen2vl((kWork / "hf").string(), (kWork / "x.evl").string(), o); }),
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(code_of([&] { engine::compile_qwen2vl((kWork / "nope").string(), (kWork / "x.evl").string(), {}); }),
+  EXPECT_EQ(error_code_of([&] { engine::compile_qwen2vl((kWork / "nope").string(), (kWork / "x.evl").string(), {}); }),
             ErrorCode::kNotFound);
   EXPECT_FALSE(fs::exists(kWork / "x.evl"));
-  EXPECT_EQ(code_of([&] { engine::Qwen2VLEngine::open((kWork / "hf").string()); }), ErrorCode::kNotFound);
+  EXPECT_EQ(error_code_of([&] { engine::Qwen2VLEngine::open((kWork / "hf").string()); }), ErrorCode::kNotFound);
 }
 
 // A tied head reads the embedding table itself: the bundle holds exactly one constant of vocab × hidden elements (no
@@ -194,7 +187,8 @@ TEST_F(EngineTest, TiedHeadStoresEmbeddingTableOnce) {
   EXPECT_LE(distinct_bytes, bundle.weights_size());
   for (const std::string& name : {info.prefill_graph, info.decode_graph}) {
     const qnn::Graph& g = bundle.graph(name);
-    const auto head = std::find_if(g.ops().begin(), g.ops().end(), [](const qnn::Op& op) { return op.name == "lm_head"; });
+    const auto head =
+        std::find_if(g.ops().begin(), g.ops().end(), [](const qnn::Op& op) { return op.name == "lm_head"; });
     ASSERT_NE(head, g.ops().end()) << name;
     EXPECT_EQ(g.tensor(head->inputs[1]).data.data, table) << name;
   }

@@ -11,9 +11,12 @@
 #include "edgevl/llm/kv_cache.h"
 #include "edgevl/llm/mrope.h"
 #include "edgevl/qnn/half.h"
+#include "expect_error.h"
 
 using namespace edgevl;
 using namespace edgevl::llm;
+
+using edgevl::test::expect_error;
 
 namespace {
 constexpr int32_t kImg = 151655, kVs = 151652, kVe = 151653;
@@ -118,12 +121,7 @@ TEST(LlmMask, CausalChunkWithPastAndPadding) {
       EXPECT_EQ(m[i * (ctx + C) + j], allowed ? 0.0f : kLlmMaskedOut) << i << "," << j;
     }
   EXPECT_NO_THROW(llm_attention_mask(7, 1, 1, 8));
-  try {
-    llm_attention_mask(7, 2, 4, 8);
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kContextOverflow);
-  }
+  expect_error([&] { llm_attention_mask(7, 2, 4, 8); }, ErrorCode::kContextOverflow);
   EXPECT_THROW(llm_attention_mask(0, 0, 4, 8), Error);
   EXPECT_THROW(llm_attention_mask(0, 5, 4, 8), Error);
 }

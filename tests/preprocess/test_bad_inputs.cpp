@@ -9,7 +9,10 @@
 #include "edgevl/vision/image.h"
 #include "edgevl/vision/preprocess.h"
 #include "edgevl/vision/resize_bicubic.h"
+#include "expect_error.h"
 #include "reference_data.h"
+
+using edgevl::test::expect_error;
 
 namespace edgevl::vision {
 namespace {
@@ -49,24 +52,12 @@ TEST(BadInputs, AspectRatioAbove200IsRejectedByPreprocess) {
   const ImageU8 image = load_image(bad("ratio_201to1.png"));
   ASSERT_EQ(image.height, 10);
   ASSERT_EQ(image.width, 2010);
-  try {
-    preprocess(image, PreprocessorConfig{});
-    FAIL() << "201:1 accepted";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("10x2010"), std::string::npos) << e.what();
-  }
+  expect_error([&] { preprocess(image, PreprocessorConfig{}); }, ErrorCode::kInvalidArgument, {"10x2010"});
 }
 
 TEST(BadInputs, OnePixelImageIsRejectedByPreprocess) {
   const ImageU8 image = load_image(bad("one_pixel.png"));
-  try {
-    preprocess(image, PreprocessorConfig{});
-    FAIL() << "1x1 accepted";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("1x1"), std::string::npos) << e.what();
-  }
+  expect_error([&] { preprocess(image, PreprocessorConfig{}); }, ErrorCode::kInvalidArgument, {"1x1"});
 }
 
 // Every prefix of a valid JPEG / PNG is an error (never a partially grey image), checked at many cut points.
@@ -79,12 +70,7 @@ TEST(BadInputs, EveryTruncationIsAnError) {
     ASSERT_NO_THROW(decode_image(bytes.data(), bytes.size(), name));
     for (size_t cut = 1; cut < bytes.size(); cut += std::max<size_t>(1, bytes.size() / 37)) {
       SCOPED_TRACE(std::string(name) + " cut at " + std::to_string(cut));
-      try {
-        decode_image(bytes.data(), cut, name);
-        ADD_FAILURE() << "truncated data decoded";
-      } catch (const Error& e) {
-        EXPECT_EQ(e.code(), ErrorCode::kCorruptFile) << e.what();
-      }
+      expect_error([&] { decode_image(bytes.data(), cut, name); }, ErrorCode::kCorruptFile);
     }
   }
 }
@@ -102,12 +88,8 @@ TEST(BadInputs, CallerBuffersAndSizesAreValidated) {
   const uint8_t px[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
   EXPECT_NO_THROW(image_from_rgb(px, 2, 2));
   for (auto hw : {std::pair<int, int>{0, 2}, {2, 0}, {-3, 2}, {1 << 17, 1}}) {
-    try {
-      image_from_rgb(px, hw.first, hw.second);
-      ADD_FAILURE() << hw.first << "x" << hw.second;
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    }
+    SCOPED_TRACE(testing::Message() << hw.first << "x" << hw.second);
+    expect_error([&] { image_from_rgb(px, hw.first, hw.second); }, ErrorCode::kInvalidArgument);
   }
   EXPECT_THROW(image_from_rgb(nullptr, 1, 1), Error);
   const ImageU8 img = image_from_rgb(px, 2, 2);

@@ -13,12 +13,15 @@
 #include "edgevl/qnn/bundle.h"
 #include "edgevl/qnn/half.h"
 #include "edgevl/qnn/passes.h"
+#include "expect_error.h"
 #include "qnn_test_util.h"
 
 using namespace edgevl::qnn;
 using namespace qnn_test;
 using edgevl::ErrorCode;
 namespace fs = std::filesystem;
+
+using edgevl::test::expect_error;
 
 namespace {
 
@@ -46,13 +49,7 @@ void rewrite_manifest(const fs::path& dir, const std::function<void(std::string&
 }
 
 ErrorCode open_error(const fs::path& dir, std::string* msg = nullptr) {
-  try {
-    Bundle::open(dir.string());
-  } catch (const edgevl::Error& e) {
-    if (msg) *msg = e.what();
-    return e.code();
-  }
-  return ErrorCode::kInternal;  // opened fine
+  return edgevl::test::error_code_of([&] { Bundle::open(dir.string()); }, msg);
 }
 
 // "prefill" [4 tokens] and "decode" [1 token] graphs of one toy model: shared embedding (fp16), w1, w2, norm; decode has
@@ -170,13 +167,7 @@ TEST_F(BundleTest, RoundTripSharesWeightsAndReproducesOutputs) {
 
   // Wrong input shape at run time on a bundle graph.
   auto exe = prepare_emulator(d, Precision::kFp32, 1);
-  try {
-    exe->run({{"ids", {ids4.data(), {4}, DType::kInt32}}}, {});
-    FAIL() << "expected kShapeMismatch";
-  } catch (const edgevl::Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kShapeMismatch);
-    EXPECT_NE(std::string(e.what()).find("ids"), std::string::npos);
-  }
+  expect_error([&] { exe->run({{"ids", {ids4.data(), {4}, DType::kInt32}}}, {}); }, ErrorCode::kShapeMismatch, {"ids"});
 
   // Rewriting over an existing bundle replaces it.
   write_bundle(dir.string(), {decode_}, opts_);
@@ -210,13 +201,7 @@ TEST_F(BundleTest, CorruptionIsAClearErrorNeverACrash) {
     f.write(&c, 1);
   }
   auto opened = Bundle::open(w.string());  // cheap open does not hash the weights …
-  try {
-    opened->verify_checksums();  // … the explicit step does
-    FAIL() << "expected a checksum error";
-  } catch (const edgevl::Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kCorruptFile);
-    EXPECT_NE(std::string(e.what()).find("checksum"), std::string::npos);
-  }
+  expect_error([&] { opened->verify_checksums(); }, ErrorCode::kCorruptFile, {"checksum"});  // … the explicit step does
 
   fs::path x = copy_of(good, "flip_extra.evl");
   write_text(x / "tokenizer.json", "{\"model\": \"toz\"}");
@@ -282,12 +267,8 @@ TEST_F(BundleTest, WriterRejectsConflictingSharedConstants) {
   Model other;  // same constant names, different bytes for w1
   other.w1 = ConstData::from_floats(random_floats(24 * 8, 99));
   Graph g2 = other.graph("decode", 1, true);
-  try {
-    write_bundle((root_ / "conflict.evl").string(), {model_.graph("prefill", 4, false), g2}, opts_);
-    FAIL() << "expected an error";
-  } catch (const edgevl::Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-  }
+  expect_error([&] { write_bundle((root_ / "conflict.evl").string(), {model_.graph("prefill", 4, false), g2}, opts_); },
+               ErrorCode::kInvalidArgument);
   EXPECT_FALSE(fs::exists(root_ / "conflict.evl"));
   EXPECT_FALSE(leftovers());
 }

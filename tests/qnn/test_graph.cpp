@@ -4,23 +4,15 @@
 #include "edgevl/error.h"
 #include "edgevl/qnn/passes.h"
 #include "edgevl/qnn/verify.h"
+#include "expect_error.h"
 #include "qnn_test_util.h"
 
 using namespace edgevl::qnn;
 using namespace qnn_test;
 using edgevl::ErrorCode;
+using edgevl::test::error_code_of;
 
 namespace {
-
-ErrorCode error_of(const std::function<void()>& fn, std::string* msg = nullptr) {
-  try {
-    fn();
-  } catch (const edgevl::Error& e) {
-    if (msg) *msg = e.what();
-    return e.code();
-  }
-  return ErrorCode::kInternal;  // "no error"
-}
 
 // x [2,3,8] → FC(8→16, bias) → Gelu → FC(16→8, shared with a third FC? no) → + x → output; second output reuses W1.
 Graph mlp(bool with_second_user_of_w1) {
@@ -50,7 +42,7 @@ TEST(QnnVerify, RejectsDanglingTensorsShapeMismatchesAndDuplicates) {
     TensorId ghost = g.add_tensor(t);
     g.mutable_ops().back().inputs[1] = ghost;  // the final Add now reads "ghost"
     std::string msg;
-    EXPECT_EQ(error_of([&] { verify(g); }, &msg), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(error_code_of([&] { verify(g); }, &msg), ErrorCode::kInvalidArgument);
     EXPECT_NE(msg.find("ghost"), std::string::npos) << msg;
   }
   {  // dangling: an op output nobody reads and that is not a graph output
@@ -59,7 +51,7 @@ TEST(QnnVerify, RejectsDanglingTensorsShapeMismatchesAndDuplicates) {
     b.neg(x, "unused");
     b.output(b.exp(x), "y");
     std::string msg;
-    EXPECT_EQ(error_of([&] { b.finish(); }, &msg), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(error_code_of([&] { b.finish(); }, &msg), ErrorCode::kInvalidArgument);
     EXPECT_NE(msg.find("unused"), std::string::npos) << msg;
   }
   {  // unused graph input
@@ -67,39 +59,39 @@ TEST(QnnVerify, RejectsDanglingTensorsShapeMismatchesAndDuplicates) {
     auto x = b.input("x", {4});
     b.input("spare", {4});
     b.output(b.exp(x), "y");
-    EXPECT_EQ(error_of([&] { b.finish(); }), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(error_code_of([&] { b.finish(); }), ErrorCode::kInvalidArgument);
   }
   {  // shape mismatch: recorded output shape differs from inference
     Graph g = good;
     g.mutable_tensor(g.find("y")).shape = {2, 3, 9};
     std::string msg;
-    EXPECT_EQ(error_of([&] { verify(g); }, &msg), ErrorCode::kShapeMismatch);
+    EXPECT_EQ(error_code_of([&] { verify(g); }, &msg), ErrorCode::kShapeMismatch);
     EXPECT_NE(msg.find("[2, 3, 9]"), std::string::npos) << msg;
   }
   {  // shape mismatch at build time
     GraphBuilder b("bad_fc");
     auto x = b.input("x", {2, 7});
     auto w = b.constant("w", {4, 8}, DType::kFloat32, ConstData::from_floats(std::vector<float>(32)));
-    EXPECT_EQ(error_of([&] { b.fully_connected(x, w, std::nullopt); }), ErrorCode::kShapeMismatch);
-    EXPECT_EQ(error_of([&] { b.add(x, b.input("z", {3, 7})); }), ErrorCode::kShapeMismatch);
-    EXPECT_EQ(error_of([&] { b.constant("c", {3}, DType::kFloat32, ConstData::from_floats({1, 2})); }),
+    EXPECT_EQ(error_code_of([&] { b.fully_connected(x, w, std::nullopt); }), ErrorCode::kShapeMismatch);
+    EXPECT_EQ(error_code_of([&] { b.add(x, b.input("z", {3, 7})); }), ErrorCode::kShapeMismatch);
+    EXPECT_EQ(error_code_of([&] { b.constant("c", {3}, DType::kFloat32, ConstData::from_floats({1, 2})); }),
               ErrorCode::kShapeMismatch);
   }
   {  // duplicate names
     Graph g = good;
     g.mutable_tensor(g.find("b1")).name = "w1";
     std::string msg;
-    EXPECT_EQ(error_of([&] { verify(g); }, &msg), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(error_code_of([&] { verify(g); }, &msg), ErrorCode::kInvalidArgument);
     EXPECT_NE(msg.find("duplicate"), std::string::npos) << msg;
     GraphBuilder b("dup");
     b.input("x", {1});
-    EXPECT_EQ(error_of([&] { b.input("x", {1}); }), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(error_code_of([&] { b.input("x", {1}); }), ErrorCode::kInvalidArgument);
   }
   {  // topological order: swap two dependent ops
     Graph g = good;
     auto& ops = g.mutable_ops();
     std::swap(ops[0], ops[1]);
-    EXPECT_EQ(error_of([&] { verify(g); }), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(error_code_of([&] { verify(g); }), ErrorCode::kInvalidArgument);
   }
 }
 

@@ -6,10 +6,13 @@
 
 #include "edgevl/error.h"
 #include "edgevl/qnn/half.h"
+#include "expect_error.h"
 #include "qnn_test_util.h"
 
 using namespace edgevl::qnn;
 using namespace qnn_test;
+
+using edgevl::test::expect_error;
 
 namespace {
 
@@ -414,13 +417,9 @@ TEST(QnnOps, GatherAxes) {
     for (int r = 0; r < V; ++r)
       for (int j = 0; j < 2; ++j) EXPECT_EQ(co[r * 2 + j], val(r, int(cv[j])));
     idv[1] = V;  // out of range → clear error, no crash
-    try {
-      exe->run({{"ids", {idv.data(), {2, 2}, DType::kInt32}}, {"cols", {cv.data(), {2}, DType::kInt64}}}, {});
-      FAIL() << "expected an error";
-    } catch (const edgevl::Error& e) {
-      EXPECT_EQ(e.code(), edgevl::ErrorCode::kInvalidArgument);
-      EXPECT_NE(std::string(e.what()).find("out of range"), std::string::npos);
-    }
+    expect_error(
+        [&] { exe->run({{"ids", {idv.data(), {2, 2}, DType::kInt32}}, {"cols", {cv.data(), {2}, DType::kInt64}}}, {}); },
+        edgevl::ErrorCode::kInvalidArgument, {"out of range"});
   }
 }
 

@@ -3,6 +3,7 @@
 
 #include "edgevl/error.h"
 #include "edgevl/llm/chat_template.h"
+#include "expect_error.h"
 
 namespace edgevl::test {
 namespace {
@@ -54,25 +55,13 @@ TEST(ChatTemplate, ExpandImagePads) {
   const std::string t = "a<|image_pad|>b<|image_pad|>c";
   EXPECT_EQ(llm::expand_image_pads(t, {2, 1}), "a<|image_pad|><|image_pad|>b<|image_pad|>c");
   EXPECT_EQ(llm::expand_image_pads("no images", {}), "no images");
-  try {
-    llm::expand_image_pads(t, {4});
-    ADD_FAILURE() << "no error";
-  } catch (const edgevl::Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("has 2"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("1 images"), std::string::npos) << e.what();
-  }
+  expect_error([&] { llm::expand_image_pads(t, {4}); }, ErrorCode::kInvalidArgument, {"has 2", "1 images"});
   EXPECT_THROW(llm::expand_image_pads(t, {1, 0}), edgevl::Error);
 }
 
 TEST(ChatTemplate, BadRoleIsInvalidArgument) {
-  try {
-    llm::render_chat({ChatMessage::User("x"), {"tool", {ContentPart::Text("y")}}}, true);
-    ADD_FAILURE() << "no error";
-  } catch (const edgevl::Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(std::string(e.what()).find("message 1"), std::string::npos) << e.what();
-  }
+  expect_error([&] { llm::render_chat({ChatMessage::User("x"), {"tool", {ContentPart::Text("y")}}}, true); },
+               ErrorCode::kInvalidArgument, {"message 1"});
 }
 
 }  // namespace

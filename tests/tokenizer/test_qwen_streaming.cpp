@@ -5,6 +5,7 @@
 
 #include "edgevl/error.h"
 #include "edgevl/llm/streaming_detokenizer.h"
+#include "expect_error.h"
 #include "qwen_fixture.h"
 
 namespace edgevl::test {
@@ -23,13 +24,9 @@ TEST(QwenBadInput, InvalidUtf8IsInvalidArgumentNamingOffset) {
       {"<|im_start|>\x80", 12},     // after a special token
   };
   for (const auto& [text, offset] : cases) {
-    try {
-      qwen().encode(text);
-      ADD_FAILURE() << "no error for " << ::testing::PrintToString(text);
-    } catch (const edgevl::Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-      EXPECT_NE(std::string(e.what()).find("byte offset " + std::to_string(offset)), std::string::npos) << e.what();
-    }
+    SCOPED_TRACE(::testing::PrintToString(text));
+    expect_error([&] { qwen().encode(text); }, ErrorCode::kInvalidArgument,
+                 {"byte offset " + std::to_string(offset)});
   }
 }
 

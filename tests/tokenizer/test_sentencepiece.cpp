@@ -10,6 +10,7 @@
 #include "edgevl/error.h"
 #include "edgevl/llm/streaming_detokenizer.h"
 #include "edgevl/llm/tokenizer.h"
+#include "expect_error.h"
 
 namespace edgevl::test {
 namespace {
@@ -95,13 +96,7 @@ TEST_F(SentencePieceTest, ControlPiecesAreSpecial) {
 TEST(SentencePieceFile, CorruptModelIsClearError) {
   const std::string path = ::testing::TempDir() + "edgevl_corrupt.model";
   std::ofstream(path) << "this is not a protobuf";
-  try {
-    llm::Tokenizer::from_file(path);
-    ADD_FAILURE() << "no error";
-  } catch (const edgevl::Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kCorruptFile);
-    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
-  }
+  expect_error([&] { llm::Tokenizer::from_file(path); }, ErrorCode::kCorruptFile, {path});
 }
 
 }  // namespace

@@ -146,13 +146,7 @@ TEST(VitGraph, RealSizeBuildKeepsWeightViews) {
   EXPECT_EQ(w.names().size(), 1u + 32u * 12u + 6u);  // patch embed, 12 per block, merger
   EXPECT_TRUE(w.names().count("visual.blocks.31.mlp.fc2.weight"));
   EXPECT_TRUE(w.names().count("visual.merger.mlp.2.bias"));
-  int views = 0;
-  for (const auto& t : g.tensors())
-    if (t.kind == qnn::TensorKind::kConstant && w.names().count(t.name)) {
-      EXPECT_TRUE(w.is_view(t)) << t.name << " was copied";
-      ++views;
-    }
-  EXPECT_EQ(views, int(w.names().size()));
+  w.expect_all_views(g);
   const qnn::Tensor& pe = g.tensor(g.find("visual.patch_embed.proj.weight"));
   EXPECT_EQ(pe.shape, (std::vector<int64_t>{1280, 1176}));
   EXPECT_EQ(g.tensor(g.outputs()[0]).shape, (std::vector<int64_t>{256, 1536}));

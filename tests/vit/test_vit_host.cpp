@@ -7,8 +7,11 @@
 #include "edgevl/error.h"
 #include "edgevl/vision/vision_rope.h"
 #include "edgevl/vision/vit_inputs.h"
+#include "expect_error.h"
 
 using namespace edgevl::vision;
+
+using edgevl::test::expect_error;
 
 namespace {
 
@@ -92,13 +95,7 @@ TEST(VitBuckets, ChooseSmallestThatFits) {
   EXPECT_EQ(choose_vit_bucket(256, buckets), 256);
   EXPECT_EQ(choose_vit_bucket(257, buckets), 512);
   EXPECT_EQ(choose_vit_bucket(1024, buckets), 1024);
-  try {
-    choose_vit_bucket(1025, buckets);
-    FAIL() << "expected an error";
-  } catch (const edgevl::Error& e) {
-    EXPECT_EQ(e.code(), edgevl::ErrorCode::kUnsupported);
-    EXPECT_NE(std::string(e.what()).find("1024"), std::string::npos);
-  }
+  expect_error([&] { choose_vit_bucket(1025, buckets); }, edgevl::ErrorCode::kUnsupported, {"1024"});
   EXPECT_THROW(choose_vit_bucket(0, buckets), edgevl::Error);
 }
 
