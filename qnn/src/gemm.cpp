@@ -25,6 +25,12 @@ bool use_avx2() {
 
 int64_t gemm_block_rows(int64_t nb) { return std::max<int64_t>(16, kGemmBlockFloats / std::max<int64_t>(nb, 1)); }
 
+int64_t gemm_scratch_floats(int64_t K, int64_t nb, bool trans) {
+  if (!trans) return std::min(gemm_block_rows(nb), K) * nb;
+  const int64_t jb = std::min(gemm_trans_block_cols(K), nb);
+  return jb * std::min(K, kGemmBlockFloats / std::max<int64_t>(jb, 1));
+}
+
 void gemm(int64_t M, int64_t N, int64_t K, const GemmA& a, const GemmB& b, float* c, int64_t ldc, const float* bias,
           ThreadPool* pool) {
   if (M == 0 || N == 0) return;
@@ -42,7 +48,7 @@ void gemm(int64_t M, int64_t N, int64_t K, const GemmA& a, const GemmB& b, float
     const int64_t nb = std::min(chunk, N - n0);
     thread_local std::vector<float> scratch;
     const bool convert = !(b.dtype == DType::kFloat32 && !b.round16);
-    if (convert) scratch.resize(static_cast<size_t>(std::min(gemm_block_rows(nb), K) * nb));
+    if (convert) scratch.resize(static_cast<size_t>(gemm_scratch_floats(K, nb, b.trans)));
 #if defined(EDGEVL_QNN_AVX2)
     if (avx2) return gemm_cols_avx2(M, K, a, b, n0, nb, c, ldc, bias, scratch.data());
 #endif

@@ -28,9 +28,16 @@ struct GemmB {
 /// Rows of B converted per block for a chunk of nb columns (block = kGemmBlockFloats floats, 128 KiB, stays in L2).
 constexpr int64_t kGemmBlockFloats = 32 * 1024;
 int64_t gemm_block_rows(int64_t nb);
+/// Transposed B: output columns per converted block (each block = that many whole rows of Bᵀ, or 16 rows of
+/// kGemmBlockFloats/16 when K is larger than a block holds).
+constexpr int64_t gemm_trans_block_cols(int64_t K) {
+  return K >= 1 && K * 16 <= kGemmBlockFloats ? kGemmBlockFloats / K : 16;
+}
+/// Scratch floats gemm_cols_* needs for a chunk of nb columns over K when B needs conversion.
+int64_t gemm_scratch_floats(int64_t K, int64_t nb, bool trans);
 
-/// One chunk of columns [n0, n0+nb) of C = A·B + bias; scratch holds min(gemm_block_rows(nb), K)·nb floats when B needs
-/// conversion. Baseline build and (x86-64) AVX2+FMA build of the same code.
+/// One chunk of columns [n0, n0+nb) of C = A·B + bias; scratch holds gemm_scratch_floats(K, nb, b.trans) floats when B
+/// needs conversion. Baseline build and (x86-64) AVX2+FMA build of the same code.
 void gemm_cols_baseline(int64_t M, int64_t K, const GemmA& a, const GemmB& b, int64_t n0, int64_t nb, float* c,
                         int64_t ldc, const float* bias, float* scratch);
 void gemm_cols_avx2(int64_t M, int64_t K, const GemmA& a, const GemmB& b, int64_t n0, int64_t nb, float* c,

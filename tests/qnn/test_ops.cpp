@@ -1,6 +1,7 @@
 // Every op of the emulator against a straightforward loop reference written here.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -164,6 +165,35 @@ TEST(QnnOps, LargeGemmMultithreadedFp32AndFp16Weights) {
         ref[m * N + n] = float(s);
       }
     expect_near(out, ref, 1e-4f);
+  }
+}
+
+// Float16 weights read transposed (FullyConnected W [N, K], MatMul with transpose_in1) are converted in blocks of whole
+// Bᵀ rows: many column blocks (K = 130, N = 600) and, for a long K (4100), blocks split along k with a partial last one.
+TEST(QnnOps, TransposedHalfWeightsInColumnAndDepthBlocks) {
+  for (const auto& [M, K, N] : {std::array<int, 3>{3, 130, 600}, std::array<int, 3>{2, 4100, 40}}) {
+    auto wv = random_floats(size_t(N) * K, 21);
+    std::vector<uint16_t> wh(wv.size());
+    float_to_half_n(wv.data(), wh.data(), wv.size());
+    auto xv = random_floats(size_t(M) * K, 22);
+    std::vector<float> ref(size_t(M) * N);
+    for (int m = 0; m < M; ++m)
+      for (int n = 0; n < N; ++n) {
+        double s = 0;
+        for (int k = 0; k < K; ++k) s += double(xv[size_t(m) * K + k]) * half_to_float(wh[size_t(n) * K + k]);
+        ref[size_t(m) * N + n] = float(s);
+      }
+    for (bool matmul : {false, true}) {
+      GraphBuilder b("t");
+      auto x = b.input("x", {M, K});
+      auto w = b.constant("w", {N, K}, DType::kFloat16, ConstData::copy_of(wh.data(), wh.size() * 2));
+      b.output(matmul ? b.matmul(x, w, false, true) : b.fully_connected(x, w, std::nullopt), "y");
+      Graph g = b.finish();
+      for (int threads : {1, 2}) {
+        SCOPED_TRACE(testing::Message() << "K=" << K << " N=" << N << " matmul=" << matmul << " threads=" << threads);
+        expect_near(run(g, {{"x", xv}}, Precision::kFp32, threads)["y"], ref, 1e-4f);
+      }
+    }
   }
 }
 
