@@ -73,6 +73,7 @@ class DemoAccuracy : public ::testing::Test {
   static void TearDownTestSuite() { model_.reset(); }
   void SetUp() override {
     if (!setup_error_.empty()) FAIL() << setup_error_;
+    ASSERT_TRUE(model_) << "compiling or opening " << model_dir() << " failed (see above)";
   }
 
   static std::string eval_dir_, sha256_, setup_error_;

@@ -93,6 +93,7 @@ class DemoReference : public ::testing::Test {
   }
   void SetUp() override {
     if (!missing_.empty()) FAIL() << missing_;
+    ASSERT_TRUE(eng_ && tok_) << "compiling or opening " << demo_test::model_dir() << " failed (see above)";
     ASSERT_GE(manifest_["references"].size(), 3u) << "manifest lists fewer than 3 reference inputs";
   }
   static std::string ref_file(const nlohmann::json& r, const std::string& what) {
