@@ -149,7 +149,15 @@ class EmulatorExecutable final : public Executable {
       }
     }
     for (size_t i = 0; i < ops.size(); ++i) {
-      alloc(static_cast<size_t>(ops[i].outputs[0]));
+      const auto out = static_cast<size_t>(ops[i].outputs[0]);
+      const auto in0 = static_cast<size_t>(ops[i].inputs[0]);
+      if (ops[i].type == op::kReshape && ts[in0].kind == TensorKind::kActivation && offset_[in0] >= 0 &&
+          last_use[in0] == static_cast<int64_t>(i) && ts[out].kind == TensorKind::kActivation) {
+        // A Reshape that is its input's last reader takes over the input's buffer: no copy at run time.
+        offset_[out] = offset_[in0];
+        continue;
+      }
+      alloc(out);
       for (TensorId t : ops[i].inputs) {
         if (last_use[static_cast<size_t>(t)] == static_cast<int64_t>(i) && ts[static_cast<size_t>(t)].kind != TensorKind::kConstant) {
           release(static_cast<size_t>(t));

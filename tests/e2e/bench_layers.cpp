@@ -55,6 +55,7 @@ void run_graph(benchmark::State& state, qnn::Graph g) {
     out.push_back({t.name, {bufs.back().data(), t.shape, qnn::DType::kFloat32}});
   }
   for (auto _ : state) exe->run(in, out);
+  state.counters["arena_MB"] = double(exe->arena_bytes()) / 1e6;
 }
 
 void BM_VitBlock1024(benchmark::State& state) {

@@ -403,6 +403,32 @@ TEST(QnnOps, TransposeReshapeConcat) {
   }
 }
 
+// A Reshape that is its input's last reader shares the input's arena buffer: x → Relu a [1000] → Reshape b [10, 100]
+// → ReduceSum [10] needs a's buffer once (4000 bytes) plus the small output, not a second 4000-byte copy for b.
+// A Reshape whose input is read again later keeps its own buffer, and both give the right values.
+TEST(QnnOps, ReshapeTakesOverItsInputsBuffer) {
+  auto xv = random_floats(1000, 31);
+  for (bool input_read_later : {false, true}) {
+    GraphBuilder b("r");
+    auto x = b.input("x", {1000});
+    auto a = b.relu(x);
+    auto r = b.reduce_sum(b.reshape(a, {10, 100}), {1}, false);
+    b.output(input_read_later ? b.add(r, b.reduce_sum(b.reshape(a, {100, 10}), {0}, false)) : r, "y");
+    Graph g = b.finish();
+    auto exe = prepare_emulator(g, Precision::kFp32, 1);
+    if (!input_read_later) {
+      EXPECT_LT(exe->arena_bytes(), 2u * 4000u);
+    }
+    std::vector<float> ref(10, 0.0f);
+    for (int i = 0; i < 10; ++i)
+      for (int j = 0; j < 100; ++j) {
+        ref[size_t(i)] += std::max(0.0f, xv[size_t(i * 100 + j)]);
+        if (input_read_later) ref[size_t(i)] += std::max(0.0f, xv[size_t(j * 10 + i)]);
+      }
+    expect_near(run(g, {{"x", xv}}, Precision::kFp32, 1)["y"], ref, 1e-5f);
+  }
+}
+
 TEST(QnnOps, StridedSlice) {
   auto xv = random_floats(4 * 6 * 5, 22);
   GraphBuilder b("ss");
