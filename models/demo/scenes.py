@@ -136,13 +136,26 @@ def render(scene: Scene, rng: np.random.Generator) -> Image.Image:
     draw = ImageDraw.Draw(img)
     for s in scene.shapes:
         base = COLORS[s.color]
-        col = tuple(int(np.clip(v + rng.integers(-15, 16), 0, 255)) for v in base)
-        r = s.size / 2
-        if s.kind == "circle":
-            draw.ellipse([s.cx - r, s.cy - r, s.cx + r, s.cy + r], fill=col)
-        else:
-            draw.polygon(_polygon(s.kind, s.cx, s.cy, r), fill=col)
+        _draw_shape(draw, s, tuple(int(np.clip(v + rng.integers(-15, 16), 0, 255)) for v in base))
     return img
+
+
+def label_map(scene: Scene) -> np.ndarray:
+    """[height, width] uint8 map of which shape covers each pixel: 0 = background, i + 1 = scene.shapes[i]
+    (training-only supervision of the vision tower; see train.py)."""
+    img = Image.new("L", (scene.width, scene.height), 0)
+    draw = ImageDraw.Draw(img)
+    for i, s in enumerate(scene.shapes):
+        _draw_shape(draw, s, i + 1)
+    return np.asarray(img)
+
+
+def _draw_shape(draw: ImageDraw.ImageDraw, s: Shape, fill) -> None:
+    r = s.size / 2
+    if s.kind == "circle":
+        draw.ellipse([s.cx - r, s.cy - r, s.cx + r, s.cy + r], fill=fill)
+    else:
+        draw.polygon(_polygon(s.kind, s.cx, s.cy, r), fill=fill)
 
 
 def encode(scene: Scene, img: Image.Image) -> bytes:

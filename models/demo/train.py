@@ -28,7 +28,7 @@ import preprocess  # noqa: E402
 import demo_tokenizer  # noqa: E402
 from model import Qwen2VL, TextConfig, VisionConfig, get_rope_index  # noqa: E402
 
-QTYPE_WEIGHTS = {"describe": 0.3, "color": 0.15, "count": 0.1, "where": 0.3, "exists": 0.15}
+QTYPE_WEIGHTS = {"describe": 0.2, "color": 0.25, "count": 0.05, "where": 0.25, "exists": 0.25}
 HELDOUT_SEED = 4242
 
 
@@ -47,7 +47,63 @@ def load_scene_image(scene, rng) -> Image.Image:
     return Image.open(io.BytesIO(scenes.encode(scene, img)))
 
 
+AUX_CLASSES = (1 + len(scenes.SHAPES), 1 + len(scenes.COLOR_NAMES), 2, 2)  # kind, colour, right half, bottom half
+AUX_COVER = 0.15  # a visual token is labelled with a shape when the shape covers at least this fraction of its cell
+
+
+def token_labels(scene, grid) -> np.ndarray:
+    """Training-only labels of each visual token (merge cell) [n, 4] int64: shape kind (0 = background, k + 1 =
+    SHAPES[k]), colour (same scheme), right half (0/1), bottom half (0/1); -100 = ignored (cell centred on the midline).
+    The cell geometry follows the preprocessing: the image is resized to gh*14 x gw*14 and cut into 28x28 cells."""
+    _, gh, gw = grid
+    rh, rw = gh * preprocess.PATCH, gw * preprocess.PATCH
+    lab = np.asarray(Image.fromarray(scenes.label_map(scene)).resize((rw, rh), Image.NEAREST))
+    f = preprocess.FACTOR
+    cells = lab.reshape(gh // 2, f, gw // 2, f).transpose(0, 2, 1, 3).reshape(-1, f * f)
+    out = np.zeros((cells.shape[0], 4), dtype=np.int64)
+    counts = np.stack([(cells == i + 1).sum(1) for i in range(len(scene.shapes))], axis=1)
+    best = counts.argmax(1)
+    covered = counts.max(1) >= AUX_COVER * f * f
+    for c in np.nonzero(covered)[0]:
+        s = scene.shapes[int(best[c])]
+        out[c, 0] = scenes.SHAPES.index(s.kind) + 1
+        out[c, 1] = scenes.COLOR_NAMES.index(s.color) + 1
+    cy, cx = np.divmod(np.arange(cells.shape[0]), gw // 2)
+    for col, centre, half in ((2, cx * f + f // 2, rw / 2), (3, cy * f + f // 2, rh / 2)):
+        out[:, col] = np.where(centre == half, -100, (centre > half).astype(np.int64))
+    return out
+
+
+class AuxHeads(torch.nn.Module):
+    """Training-only linear probes on the merged visual tokens (dropped at export): they give the vision tower dense
+    supervision of what the language model must read from each token (shape kind, colour, quadrant)."""
+
+    def __init__(self, hidden):
+        super().__init__()
+        self.proj = torch.nn.Linear(hidden, sum(AUX_CLASSES))
+
+    def forward(self, emb, labels):
+        """emb [n, hidden], labels [n, 4] -> (sum of the 4 groups' cross-entropies, accuracy per group)."""
+        logits = self.proj(emb).split(AUX_CLASSES, dim=-1)
+        loss, acc = 0.0, []
+        for i, lg in enumerate(logits):
+            y = labels[:, i]
+            loss = loss + torch.nn.functional.cross_entropy(lg, y, ignore_index=-100)
+            keep = (y != -100) & ((y > 0) if i < 2 else torch.ones_like(y, dtype=torch.bool))
+            acc.append(float((lg.argmax(-1)[keep] == y[keep]).float().mean()) if bool(keep.any()) else 1.0)
+        return loss, acc
+
+
 TURNS = 3  # questions per training conversation (multi-turn chat; the first turn has exactly the inference layout)
+
+
+def turn_order(qtypes, rng):
+    """Orders a conversation's question types so that no answer can be read off an earlier turn instead of the image:
+    "exists" first (a colour/where question names a shape that is present), "describe" last (it names every shape),
+    the others in random order between them."""
+    middle = [q for q in qtypes if q not in ("exists", "describe")]
+    rng.shuffle(middle)
+    return [q for q in qtypes if q == "exists"] + middle + [q for q in qtypes if q == "describe"]
 
 
 def sample(rng: np.random.Generator, tok, parity="even", qtype=None):
@@ -58,7 +114,7 @@ def sample(rng: np.random.Generator, tok, parity="even", qtype=None):
     pv, grid = preprocess.preprocess(img)
     if qtype is None:
         w = np.array(list(QTYPE_WEIGHTS.values()))
-        qtypes = list(rng.choice(list(QTYPE_WEIGHTS), size=TURNS, replace=False, p=w / w.sum()))
+        qtypes = turn_order(list(rng.choice(list(QTYPE_WEIGHTS), size=TURNS, replace=False, p=w / w.sum())), rng)
     else:
         qtypes = [qtype]
     t, gh, gw = (int(v) for v in grid[0])
@@ -73,7 +129,7 @@ def sample(rng: np.random.Generator, tok, parity="even", qtype=None):
         seq += p + ans
         labels += [-100] * len(p) + ans
     return dict(pv=pv, grid=(t, gh, gw), seq=seq, labels=labels, prompt=prompt, answer_text=first_answer,
-                qtype=qtypes[0])
+                qtype=qtypes[0], aux=token_labels(scene, (t, gh, gw)))
 
 
 class Stream(torch.utils.data.IterableDataset):
@@ -103,7 +159,8 @@ def collate(samples, tcfg, pad_id):
         pos[:, i, :len(seq)] = torch.tensor(p)
     pv = torch.from_numpy(np.concatenate([s["pv"] for s in samples], axis=0))
     grids = [s["grid"] for s in samples]
-    return ids, labels, am, pos, pv, grids
+    aux = torch.from_numpy(np.concatenate([s["aux"] for s in samples], axis=0))
+    return ids, labels, am, pos, pv, grids, aux
 
 
 @torch.no_grad()
@@ -144,20 +201,26 @@ def evaluate(model, tok, n=250, seed=HELDOUT_SEED):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=1500)
-    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--vision-steps", type=int, default=4000,
+                    help="phase 1: steps that train only the vision tower on the visual-token labels (AuxHeads)")
+    ap.add_argument("--vision-minutes", type=float, default=0.0, help="phase 1 wall-time budget (0 = by steps only)")
+    ap.add_argument("--vision-lr", type=float, default=1e-3)
+    ap.add_argument("--steps", type=int, default=6000, help="phase 2: steps that train the whole model")
+    ap.add_argument("--minutes", type=float, default=0.0,
+                    help="phase 2 wall-time budget: the schedule advances by max(step/steps, elapsed/minutes), stops at 1")
     ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--batch", type=int, default=16, help="scenes per step and rank")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--eval-n", type=int, default=250)
-    ap.add_argument("--minutes", type=float, default=0.0,
-                    help="wall-time budget: the schedule advances by max(step/steps, elapsed/minutes), stops at 1")
     ap.add_argument("--out", default="/tmp/demo-train/ckpt.pt")
     ap.add_argument("--resume", default="", help="continue from this checkpoint's weights (fresh optimizer, new "
                                                   "data seed = seed + its step count)")
     ap.add_argument("--ranks", type=int, default=1,
                     help="data-parallel training processes (gloo all-reduce of gradients; each rank its own data seed)")
-    ap.add_argument("--warmup", type=int, default=0, help="warm-up steps (default steps/20)")
+    ap.add_argument("--warmup", type=int, default=0, help="warm-up steps of each phase (default its steps/20)")
+    ap.add_argument("--aux-weight", type=float, default=1.0,
+                    help="phase 2 weight of the training-only visual-token loss (AuxHeads); 0 disables it")
     args = ap.parse_args()
     if args.ranks > 1:
         import torch.multiprocessing as mp
@@ -177,77 +240,104 @@ def train_rank(rank, args):
     tok = demo_tokenizer.Tokenizer()
     vcfg, tcfg = make_configs(tok)
     model = Qwen2VL(vcfg, tcfg)
+    aux_heads = AuxHeads(tcfg.hidden_size)
     prior = {}
     if args.resume:
         prior = torch.load(args.resume)
         model.load_state_dict(prior["model"])
+        if "aux" in prior:
+            aux_heads.load_state_dict(prior["aux"])
         args.seed += int(prior["steps"])
         if rank == 0:
             print(f"resumed from {args.resume} after {prior['steps']} steps", flush=True)
-    nparams = sum(p.numel() for p in model.parameters())
-    print(f"params {nparams} vocab {tcfg.vocab_size} (tokenizer {tok.size})", flush=True)
-
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=args.lr, betas=(0.9, 0.98))
-    warm = args.warmup if args.warmup > 0 else max(1, args.steps // 20)
-
-    t0 = time.time()
-
-    def progress(step):
-        f = step / args.steps
-        if args.minutes > 0:
-            f = max(f, (time.time() - t0) / (60 * args.minutes))
-        f = torch.tensor([min(1.0, f)])
-        if world > 1:
-            dist.broadcast(f, 0)  # every rank follows rank 0's clock
-        return float(f[0])
-
+    if rank == 0:
+        nparams = sum(p.numel() for p in model.parameters())
+        print(f"params {nparams} vocab {tcfg.vocab_size} (tokenizer {tok.size}), {world} rank(s) x batch {args.batch}",
+              flush=True)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    loader = iter(torch.utils.data.DataLoader(Stream(args.seed + 100003 * rank, args.batch), batch_size=None,
+                                              num_workers=1, prefetch_factor=4))
+    t_start = time.time()
+    curves = {"loss_curve": list(prior.get("loss_curve", [])), "aux_curve": list(prior.get("aux_curve", []))}
+    history = list(prior.get("history", []))
+    done = int(prior.get("steps", 0))
 
-    def save(step):
-        curve = [float(np.mean(run[i:i + 50])) for i in range(0, len(run), 50)]
-        history = prior.get("history", []) + [{"steps": step, "args": vars(args), "seconds": time.time() - t0}]
-        torch.save({"model": model.state_dict(), "vision": vcfg.__dict__, "text": tcfg.__dict__,
-                    "steps": step + int(prior.get("steps", 0)), "batch": args.batch * world, "turns": TURNS,
-                    "train_seconds": time.time() - t0 + prior.get("train_seconds", 0.0), "args": vars(args),
-                    "history": history, "loss_curve": prior.get("loss_curve", []) + curve,
-                    "final_loss": float(np.mean(run[-50:]))}, args.out)
+    def save():
+        torch.save({"model": model.state_dict(), "aux": aux_heads.state_dict(), "vision": vcfg.__dict__,
+                    "text": tcfg.__dict__, "steps": done, "batch": args.batch * world, "turns": TURNS,
+                    "train_seconds": time.time() - t_start + prior.get("train_seconds", 0.0), "args": vars(args),
+                    "history": history, "final_loss": curves["loss_curve"][-1] if curves["loss_curve"] else None,
+                    **curves}, args.out)
 
-    loader = torch.utils.data.DataLoader(Stream(args.seed + 100003 * rank, args.batch), batch_size=None, num_workers=1,
-                                         prefetch_factor=4)
-    run = []
-    step = 0
-    for batch in loader:
-        prog = progress(step)
-        if step >= args.steps or prog >= 1.0:
-            break
-        ids, labels, am, pos, pv, grids = collate(batch, tcfg, tok.endoftext)
-        lr = args.lr * (step + 1) / warm if step < warm else \
-            args.lr * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * prog)))
-        for g in opt.param_groups:
-            g["lr"] = lr
-        logits = model(ids, pos, am, pixel_values=pv, grid_thw=grids)
-        loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1), ignore_index=-100)
-        opt.zero_grad()
-        loss.backward()
-        if world > 1:
-            for p in model.parameters():
-                dist.all_reduce(p.grad)
-                p.grad /= world
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        run.append(float(loss))
-        step += 1
-        if rank == 0 and (step % 50 == 0 or step == 1):
-            print(f"step {step:5d} loss {np.mean(run[-50:]):.4f} lr {lr:.2e} {time.time() - t0:7.1f}s", flush=True)
-        if rank == 0 and step % 200 == 0:
-            save(step)
+    def phase(name, steps, minutes, lr_max, lm):
+        """Trains for `steps` (or `minutes`): lm=False only the vision tower + AuxHeads on the visual-token labels,
+        lm=True the whole model on answer tokens + aux_weight x the visual-token loss. Warm-up, then cosine to 3%."""
+        nonlocal done
+        if steps <= 0:
+            return
+        params = list(aux_heads.parameters()) + list(model.parameters() if lm else model.visual.parameters())
+        opt = torch.optim.AdamW([{"params": [p for p in params if p.dim() >= 2], "weight_decay": 0.01},
+                                 {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}],
+                                lr=lr_max, betas=(0.9, 0.98))
+        warm = args.warmup if args.warmup > 0 else max(1, steps // 20)
+        t0 = time.time()
+        run, aux_run = [], []
+        taken = 0
+        for step in range(steps):
+            f = step / steps
+            if minutes > 0:
+                f = max(f, (time.time() - t0) / (60 * minutes))
+            f = torch.tensor([min(1.0, f)])
+            if world > 1:
+                dist.broadcast(f, 0)  # every rank follows rank 0's clock
+            if float(f[0]) >= 1.0:
+                break
+            lr = lr_max * (step + 1) / warm if step < warm else \
+                lr_max * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * float(f[0]))))
+            for g in opt.param_groups:
+                g["lr"] = lr
+            ids, labels, am, pos, pv, grids, aux = collate(next(loader), tcfg, tok.endoftext)
+            emb = model.visual(pv, grids)
+            aux_loss, aux_acc = aux_heads(emb, aux)
+            loss = aux_loss
+            if lm:
+                logits = model(ids, pos, am, image_embeds=emb)
+                lm_loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1),
+                                                            ignore_index=-100)
+                loss = lm_loss + args.aux_weight * aux_loss
+                run.append(float(lm_loss))
+            opt.zero_grad()
+            loss.backward()
+            if world > 1:
+                for p in params:
+                    dist.all_reduce(p.grad)
+                    p.grad /= world
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            aux_run.append([float(aux_loss)] + aux_acc)
+            done += 1
+            taken += 1
+            if (step + 1) % 50 == 0:
+                a = np.mean(aux_run[-50:], axis=0)
+                curves["aux_curve"].append(float(a[0]))
+                if lm:
+                    curves["loss_curve"].append(float(np.mean(run[-50:])))
+                if rank == 0:
+                    text = f"loss {np.mean(run[-50:]):.4f} " if lm else ""
+                    print(f"{name} step {step + 1:5d} {text}lr {lr:.2e} {time.time() - t0:7.1f}s | visual tokens: "
+                          f"loss {a[0]:.3f} kind {a[1]:.3f} colour {a[2]:.3f} right {a[3]:.3f} bottom {a[4]:.3f}",
+                          flush=True)
+            if rank == 0 and (step + 1) % 200 == 0:
+                save()
+        history.append({"phase": name, "steps": taken, "seconds": time.time() - t0, "lr": lr_max,
+                        "minutes": minutes, "batch": args.batch, "ranks": world})
+
+    phase("vision", args.vision_steps, args.vision_minutes, args.vision_lr, lm=False)
+    phase("full", args.steps, args.minutes, args.lr, lm=True)
     if rank != 0:
         return
-    save(step)
-    print(f"trained {step} steps in {time.time() - t0:.0f}s, saved {args.out}", flush=True)
+    save()
+    print(f"trained {done} steps in {time.time() - t_start:.0f}s, saved {args.out}", flush=True)
     acc = evaluate(model, tok, args.eval_n)
     print("held-out accuracy " + json.dumps({k: round(v, 4) for k, v in acc.items()}), flush=True)
     ck = torch.load(args.out)
