@@ -223,8 +223,11 @@ def main():
                     help="phase 2 weight of the training-only visual-token loss (AuxHeads); 0 disables it")
     args = ap.parse_args()
     if args.ranks > 1:
+        import tempfile
         import torch.multiprocessing as mp
-        mp.spawn(train_rank, args=(args,), nprocs=args.ranks, join=True)
+        with tempfile.TemporaryDirectory(prefix="edgevl-train-") as tmp:  # a fresh rendezvous file for every launch
+            args.rendezvous = os.path.join(tmp, "rendezvous")
+            mp.spawn(train_rank, args=(args,), nprocs=args.ranks, join=True)
     else:
         train_rank(0, args)
 
@@ -233,7 +236,7 @@ def train_rank(rank, args):
     import torch.distributed as dist
     world = args.ranks
     if world > 1:
-        dist.init_process_group("gloo", init_method="file://" + os.path.abspath(args.out) + ".rendezvous",
+        dist.init_process_group("gloo", init_method="file://" + args.rendezvous,
                                 rank=rank, world_size=world)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
