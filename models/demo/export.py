@@ -269,13 +269,13 @@ def training_summary(ck):
            f"--batch {a.get('batch')} --out /tmp/demo-train/ckpt.pt")
     return ("`models/demo/train.py` (seed {seed}, AdamW betas 0.9/0.98, weight decay 0.01, warm-up then cosine to 3% in each "
             "phase), {steps} steps in {minutes:.1f} min wall on 2 CPU cores (1 torch thread per rank + 1 data worker "
-            "each):\n\n```\n{cmd}\n```\n\nPhases: {phases}. Each sample is one conversation about one scene with "
-            "{turns} question turns (multi-turn chat template), scenes generated on the fly with even image sizes only. "
+            "each):\n\n```\n{cmd}\n```\n\nPhases: {phases}. Each scene (generated on the fly, even image sizes only) "
+            "comes with {qpi} independent single-turn conversations of distinct question types. "
             "Besides the answer tokens, a training-only linear probe on each visual token (merge cell) is trained to "
             "name the shape kind, colour and image half that cell shows (`AuxHeads` in train.py, labels from the scene "
             "geometry); it gives the vision tower dense supervision and is not part of the exported model.").format(
         seed=a.get("seed"), steps=ck.get("steps"), minutes=ck.get("train_seconds", 0) / 60, cmd=cmd,
-        phases="; ".join(phases), turns=ck.get("turns", 1))
+        phases="; ".join(phases), qpi=ck.get("questions_per_image", 1))
 
 
 def build_tokenizer_size():

@@ -94,42 +94,33 @@ class AuxHeads(torch.nn.Module):
         return loss, acc
 
 
-TURNS = 3  # questions per training conversation (multi-turn chat; the first turn has exactly the inference layout)
-
-
-def turn_order(qtypes, rng):
-    """Orders a conversation's question types so that no answer can be read off an earlier turn instead of the image:
-    "exists" first (a colour/where question names a shape that is present), "describe" last (it names every shape),
-    the others in random order between them."""
-    middle = [q for q in qtypes if q not in ("exists", "describe")]
-    rng.shuffle(middle)
-    return [q for q in qtypes if q == "exists"] + middle + [q for q in qtypes if q == "describe"]
+QUESTIONS_PER_IMAGE = 2  # independent conversations per scene in a training batch (one vision tower pass each scene)
 
 
 def sample(rng: np.random.Generator, tok, parity="even", qtype=None):
-    """One conversation about one scene: the image, then TURNS question/answer turns (or one turn of `qtype`).
-    Returns pixel values, grid, token ids `seq` and `labels` (-100 except answer tokens + <|im_end|>)."""
+    """One scene and QUESTIONS_PER_IMAGE independent single-turn conversations about it (question types distinct, drawn
+    by QTYPE_WEIGHTS; or one conversation of `qtype`). Each conversation has exactly the inference layout (system, image,
+    question, answer), so no answer can be read off another question's answer instead of the image.
+    Returns pixel values, grid, visual-token labels and `convs` [{seq, labels (-100 except answer tokens +
+    <|im_end|>), prompt, answer_text, qtype}]; prompt/answer_text/qtype of the first conversation also at top level."""
     scene = scenes.random_scene(rng, parity)
     img = load_scene_image(scene, rng)
     pv, grid = preprocess.preprocess(img)
     if qtype is None:
         w = np.array(list(QTYPE_WEIGHTS.values()))
-        qtypes = turn_order(list(rng.choice(list(QTYPE_WEIGHTS), size=TURNS, replace=False, p=w / w.sum())), rng)
+        qtypes = list(rng.choice(list(QTYPE_WEIGHTS), size=QUESTIONS_PER_IMAGE, replace=False, p=w / w.sum()))
     else:
         qtypes = [qtype]
     t, gh, gw = (int(v) for v in grid[0])
     n = t * gh * gw // 4
-    seq, labels = [], []
-    for k, qt in enumerate(qtypes):
+    convs = []
+    for qt in qtypes:
         q, a = scenes.question(scene, qt, rng)
-        p = tok.prompt_ids(q, n) if k == 0 else tok.followup_ids(q)
+        p = tok.prompt_ids(q, n)
         ans = tok.answer_ids(a)
-        if k == 0:
-            prompt, first_answer = list(p), a
-        seq += p + ans
-        labels += [-100] * len(p) + ans
-    return dict(pv=pv, grid=(t, gh, gw), seq=seq, labels=labels, prompt=prompt, answer_text=first_answer,
-                qtype=qtypes[0], aux=token_labels(scene, (t, gh, gw)))
+        convs.append(dict(seq=p + ans, labels=[-100] * len(p) + ans, prompt=p, answer_text=a, qtype=qt))
+    return dict(pv=pv, grid=(t, gh, gw), aux=token_labels(scene, (t, gh, gw)), convs=convs,
+                prompt=convs[0]["prompt"], answer_text=convs[0]["answer_text"], qtype=convs[0]["qtype"])
 
 
 class Stream(torch.utils.data.IterableDataset):
@@ -144,23 +135,26 @@ class Stream(torch.utils.data.IterableDataset):
 
 
 def collate(samples, tcfg, pad_id):
-    L = max(len(s["seq"]) for s in samples)
-    B = len(samples)
-    ids = torch.full((B, L), pad_id, dtype=torch.long)
-    labels = torch.full((B, L), -100, dtype=torch.long)
-    am = torch.zeros((B, L), dtype=torch.long)
-    pos = torch.zeros((3, B, L), dtype=torch.long)
-    for i, s in enumerate(samples):
-        seq = s["seq"]
-        ids[i, :len(seq)] = torch.tensor(seq)
-        am[i, :len(seq)] = 1
-        labels[i, :len(seq) - 1] = torch.tensor(s["labels"][1:])  # position t predicts token t+1
-        p, _ = get_rope_index(seq, [s["grid"]], tcfg)
-        pos[:, i, :len(seq)] = torch.tensor(p)
+    """Batches every conversation of every scene: ids/labels/attention mask [R, L], M-RoPE positions [3, R, L] for R
+    conversations; pixel values and grids of the scenes; visual-token labels; the scene index of each conversation."""
+    rows = [(i, c) for i, s in enumerate(samples) for c in s["convs"]]
+    L = max(len(c["seq"]) for _, c in rows)
+    R = len(rows)
+    ids = torch.full((R, L), pad_id, dtype=torch.long)
+    labels = torch.full((R, L), -100, dtype=torch.long)
+    am = torch.zeros((R, L), dtype=torch.long)
+    pos = torch.zeros((3, R, L), dtype=torch.long)
+    for r, (i, c) in enumerate(rows):
+        seq = c["seq"]
+        ids[r, :len(seq)] = torch.tensor(seq)
+        am[r, :len(seq)] = 1
+        labels[r, :len(seq) - 1] = torch.tensor(c["labels"][1:])  # position t predicts token t+1
+        p, _ = get_rope_index(seq, [samples[i]["grid"]], tcfg)
+        pos[:, r, :len(seq)] = torch.tensor(p)
     pv = torch.from_numpy(np.concatenate([s["pv"] for s in samples], axis=0))
     grids = [s["grid"] for s in samples]
     aux = torch.from_numpy(np.concatenate([s["aux"] for s in samples], axis=0))
-    return ids, labels, am, pos, pv, grids, aux
+    return ids, labels, am, pos, pv, grids, aux, [i for i, _ in rows]
 
 
 @torch.no_grad()
@@ -267,7 +261,8 @@ def train_rank(rank, args):
 
     def save():
         torch.save({"model": model.state_dict(), "aux": aux_heads.state_dict(), "vision": vcfg.__dict__,
-                    "text": tcfg.__dict__, "steps": done, "batch": args.batch * world, "turns": TURNS,
+                    "text": tcfg.__dict__, "steps": done, "batch": args.batch * world,
+                    "questions_per_image": QUESTIONS_PER_IMAGE,
                     "train_seconds": time.time() - t_start + prior.get("train_seconds", 0.0), "args": vars(args),
                     "history": history, "final_loss": curves["loss_curve"][-1] if curves["loss_curve"] else None,
                     **curves}, args.out)
@@ -299,12 +294,13 @@ def train_rank(rank, args):
                 lr_max * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * float(f[0]))))
             for g in opt.param_groups:
                 g["lr"] = lr
-            ids, labels, am, pos, pv, grids, aux = collate(next(loader), tcfg, tok.endoftext)
+            ids, labels, am, pos, pv, grids, aux, scene_of = collate(next(loader), tcfg, tok.endoftext)
             emb = model.visual(pv, grids)
             aux_loss, aux_acc = aux_heads(emb, aux)
             loss = aux_loss
             if lm:
-                logits = model(ids, pos, am, image_embeds=emb)
+                per_scene = emb.split([t * gh * gw // 4 for t, gh, gw in grids])
+                logits = model(ids, pos, am, image_embeds=torch.cat([per_scene[i] for i in scene_of]))
                 lm_loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1),
                                                             ignore_index=-100)
                 loss = lm_loss + args.aux_weight * aux_loss
