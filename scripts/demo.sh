@@ -26,8 +26,8 @@ if [ ! -f models/demo/qwen2vl-shapes/config.json ] && [ -z "${EDGEVL_DEFAULT_MOD
   MODEL_ARGS=(--model "$RANDOM_MODEL")
 fi
 
-IMAGE=$(ls models/demo/samples/*.png models/demo/samples/*.jpg 2>/dev/null | head -n 1 || true)
-if [ -z "$IMAGE" ]; then
+IMAGE=models/demo/samples/scene0.jpg
+if [ ! -f "$IMAGE" ]; then
   IMAGE="$ROOT/build/demo/sample.png"
   mkdir -p "$(dirname "$IMAGE")"
   /usr/bin/python3 - "$IMAGE" <<'PY'

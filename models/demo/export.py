@@ -30,8 +30,9 @@ from model import Qwen2VL, TextConfig, VisionConfig  # noqa: E402
 MODEL_DIR = os.path.join(HERE, "qwen2vl-shapes")
 SAMPLES_DIR = os.path.join(HERE, "samples")
 SAMPLES_SEED = 777
-# Small sample sizes (W, H): smart_resize maps them to grids 4x8, 8x4 and 6x6 (8, 8 and 9 visual tokens).
-SMALL_SIZES = [(111, 57), (57, 113), (85, 85)]
+# Small sample sizes (W, H), about min_pixels: smart_resize maps them to grids 8x10, 10x8 and 10x10 (20, 20 and 25
+# visual tokens); aspect ratios within the training range (scenes.ASPECT_MAX).
+SMALL_SIZES = [(141, 99), (99, 141), (125, 125)]
 
 
 def write_json(path, obj):
@@ -171,11 +172,10 @@ def write_samples(n_large=3, n_small=3):
             qw, qh = scene.width / 2, scene.height / 2
             for s in scene.shapes:  # re-place the shapes into the smaller canvas, same relative layout
                 side = min(qw, qh)
-                s.size = 0.6 * side
+                s.size = 0.7 * side
                 s.cx = (s.quadrant % 2) * qw + qw / 2
                 s.cy = (s.quadrant // 2) * qh + qh / 2
-        if scene.noise > 0:
-            scene.fmt = "jpeg"  # noisy PNGs are large
+        scene.fmt = "png" if i == n_large + 1 else "jpeg"  # fixed names (scene0.jpg .. scene5.jpg, scene4.png)
         img = scenes.render(scene, rng)
         name = f"scene{i}." + ("jpg" if scene.fmt == "jpeg" else "png")
         with open(os.path.join(SAMPLES_DIR, name), "wb") as f:
@@ -204,7 +204,8 @@ def write_model_card(out_dir, ck, model):
         "",
         "Exact Qwen2-VL architecture and Hugging Face checkpoint format (`Qwen2VLForConditionalGeneration`, tensor names",
         "`visual.*` / `model.*`, tied head), tiny dimensions, trained from scratch on synthetic scenes of 1-3 coloured shapes",
-        "(circle, square, triangle, star, cross, hexagon; red, green, blue, yellow, purple, orange; one shape per quadrant).",
+        f"({', '.join(scenes.SHAPES)}; {', '.join(scenes.COLOR_NAMES)}; one shape per quadrant, aspect ratio up to "
+        f"{scenes.ASPECT_MAX:g}).",
         "",
         "## Task",
         "One image, one question; answers are short and canonical:",
@@ -231,8 +232,9 @@ def write_model_card(out_dir, ck, model):
         "the rest are unused padding rows), tied embeddings.",
         f"- {nparams:,} parameters, stored bf16 (model.safetensors). config.json uses the nested spelling "
         "(`text_config` + `vision_config`, newer transformers) with the token ids and `tie_word_embeddings` at top level.",
-        f"- Preprocessing: min_pixels {preprocess.MIN_PIXELS} (28*28*8), max_pixels {preprocess.MAX_PIXELS} (28*28*32), "
-        "i.e. 8..32 visual tokens per image; CLIP mean/std; Pillow bicubic.",
+        f"- Preprocessing: min_pixels {preprocess.MIN_PIXELS} (28*28*{preprocess.MIN_PIXELS // 784}), max_pixels "
+        f"{preprocess.MAX_PIXELS} (28*28*{preprocess.MAX_PIXELS // 784}), i.e. {preprocess.MIN_PIXELS // 784}.."
+        f"{preprocess.MAX_PIXELS // 784} visual tokens per image; CLIP mean/std; Pillow bicubic.",
         "",
         "## Training",
         training_summary(ck),
@@ -249,6 +251,9 @@ def write_model_card(out_dir, ck, model):
                   "(`models/demo/eval_torch.py`):", "", "| type | accuracy |", "|---|---|"]
         lines += [f"| {k} | {100 * x:.1f}% |" for k, x in acc["accuracy"].items()]
         lines += [""]
+        weakest = min(scenes.QTYPES, key=lambda k: acc["accuracy"][k])
+        lines += [f"Weakest question type: {weakest} ({100 * acc['accuracy'][weakest]:.1f}%). The first {len(acc['errors'])} "
+                  "wrong answers are listed in `models/demo/eval_accuracy.json`.", ""]
         if acc["accuracy"]["all"] < 0.95:
             lines += ["**Status: below target.** The acceptance target is >= 95% overall; this checkpoint does not reach "
                       "it. Continue training (`train.py --resume CKPT --vision-steps 0`) and re-export.", ""]
@@ -257,24 +262,28 @@ def write_model_card(out_dir, ck, model):
 
 
 def training_summary(ck):
-    """One paragraph: the command, the two phases (vision tower alone, then the whole model) and their step counts."""
+    """The training commands in order (a run and its --resume continuations), their phases and step counts."""
     a = ck.get("args", {})
-    phases = []
+    phases, cmds = [], []
     for h in ck.get("history", []):
         what = "vision tower + visual-token probes only" if h["phase"] == "vision" else "whole model"
         phases.append(f"{h['phase']} ({what}): {h['steps']} steps of {h['batch']} x {h['ranks']} scenes, peak lr "
                       f"{h['lr']:g}, {h['seconds'] / 60:.1f} min")
-    cmd = (f"/usr/bin/python3 models/demo/train.py --vision-steps {a.get('vision_steps')} --vision-minutes "
-           f"{a.get('vision_minutes'):g} --steps {a.get('steps')} --minutes {a.get('minutes'):g} --ranks {a.get('ranks')} "
-           f"--batch {a.get('batch')} --out /tmp/demo-train/ckpt.pt")
-    return ("`models/demo/train.py` (seed {seed}, AdamW betas 0.9/0.98, weight decay 0.01, warm-up then cosine to 3% in each "
+        cmd = "/usr/bin/python3 " + h.get("command", "models/demo/train.py")
+        if cmd not in cmds:
+            cmds.append(cmd)
+    return ("`models/demo/train.py` (seeded: --seed, default 1234, and a --resume continues the data stream at seed + "
+            "steps done; AdamW betas 0.9/0.98, weight decay 0.01, warm-up then cosine to 3% in each "
             "phase), {steps} steps in {minutes:.1f} min wall on 2 CPU cores (1 torch thread per rank + 1 data worker "
             "each):\n\n```\n{cmd}\n```\n\nPhases: {phases}. Each scene (generated on the fly, even image sizes only) "
-            "comes with {qpi} independent single-turn conversations of distinct question types. "
-            "Besides the answer tokens, a training-only linear probe on each visual token (merge cell) is trained to "
-            "name the shape kind, colour and image half that cell shows (`AuxHeads` in train.py, labels from the scene "
+            "comes with {qpi} independent single-turn conversations of distinct question types; the answer loss is "
+            "averaged per conversation. In questions that name a shape (color, where, exists) the name's position in "
+            "the prompt also gets the answer's first token as a training-only target, so the name looks its shape up "
+            "among the visual tokens. Besides the answer tokens, a training-only linear probe on each visual token (merge "
+            "cell) is trained to name the shape kind, colour and image half that cell shows, and the probe's kind logits "
+            "averaged over each shape's tokens to name that shape's kind (`AuxHeads` in train.py, labels from the scene "
             "geometry); it gives the vision tower dense supervision and is not part of the exported model.").format(
-        seed=a.get("seed"), steps=ck.get("steps"), minutes=ck.get("train_seconds", 0) / 60, cmd=cmd,
+        steps=ck.get("steps"), minutes=ck.get("train_seconds", 0) / 60, cmd="\n".join(cmds),
         phases="; ".join(phases), qpi=ck.get("questions_per_image", 1))
 
 

@@ -20,9 +20,10 @@ STD_LIST = [0.26862954, 0.26130258, 0.27577711]
 MEAN = np.array(MEAN_LIST, dtype=np.float32)
 STD = np.array(STD_LIST, dtype=np.float32)
 
-# The demo model's pixel budget: 8..32 visual tokens (merge cells) per image.
-MIN_PIXELS = 28 * 28 * 8
-MAX_PIXELS = 28 * 28 * 32
+# The demo model's pixel budget: 20..40 visual tokens (merge cells) per image, so the smallest shape still spans about
+# three 14-pixel patches.
+MIN_PIXELS = 28 * 28 * 20
+MAX_PIXELS = 28 * 28 * 40
 
 
 def smart_resize(height: int, width: int, min_pixels: int = MIN_PIXELS, max_pixels: int = MAX_PIXELS) -> Tuple[int, int]:

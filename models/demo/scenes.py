@@ -24,7 +24,7 @@ from typing import List, Tuple
 import numpy as np
 from PIL import Image, ImageDraw
 
-SHAPES = ["circle", "square", "triangle", "star", "cross", "hexagon"]
+SHAPES = ["circle", "square", "triangle", "star", "cross"]
 COLORS = {
     "red": (220, 40, 40),
     "green": (40, 170, 60),
@@ -38,7 +38,8 @@ QUADRANTS = ["top left", "top right", "bottom left", "bottom right"]
 QTYPES = ["describe", "color", "count", "where", "exists"]
 
 SIZE_MIN, SIZE_MAX = 64, 512  # image side range in pixels
-ASPECT_MAX = 2.0
+ASPECT_MAX = 1.5
+SHAPE_FRACTION = (0.55, 0.85)  # shape bounding box side / short side of its quadrant
 
 
 @dataclass
@@ -86,7 +87,7 @@ def random_scene(rng: np.random.Generator, parity: str = "even") -> Scene:
     qw, qh = w / 2.0, h / 2.0
     for k, c, q in zip(kinds, cols, quads):
         side = min(qw, qh)
-        size = float(rng.uniform(0.45, 0.8)) * side
+        size = float(rng.uniform(*SHAPE_FRACTION)) * side
         margin = 0.08 * side
         x0 = (q % 2) * qw
         y0 = (q // 2) * qh
@@ -109,8 +110,6 @@ def _polygon(kind: str, cx: float, cy: float, r: float) -> List[Tuple[float, flo
         return [(cx - s, cy - s), (cx + s, cy - s), (cx + s, cy + s), (cx - s, cy + s)]
     if kind == "triangle":
         return [(cx, cy - r), (cx + r * 0.95, cy + r * 0.8), (cx - r * 0.95, cy + r * 0.8)]
-    if kind == "hexagon":
-        return [(cx + r * math.cos(math.pi / 3 * i), cy + r * math.sin(math.pi / 3 * i)) for i in range(6)]
     if kind == "star":
         pts = []
         for i in range(10):

@@ -80,9 +80,9 @@ class DemoReference : public ::testing::Test {
     const std::string bundle = (fs::path(demo_test::work_dir("reference")) / "shapes-fp32.evl").string();
     engine::CompileOptions o;
     o.precision = qnn::Precision::kFp32;
-    o.chunk = 16;  // the prompts (33..45 tokens) span several chunks, one ending mid-image
+    o.chunk = 16;  // the prompts (about 50 tokens) span several chunks, chunk ends falling inside the image
     o.context_length = 128;
-    o.vit_buckets = {32, 64, 128};  // 32 patches fills a bucket exactly, 36 is padded to 64
+    o.vit_buckets = {80, 128};  // 80 patches (grids 8x10, 10x8) fill a bucket exactly, 100 (10x10) is padded to 128
     engine::compile_qwen2vl(demo_test::model_dir(), bundle, o);
     eng_ = engine::Qwen2VLEngine::open(bundle);
     tok_ = llm::Tokenizer::from_file(eng_->tokenizer_path());
