@@ -263,7 +263,6 @@ def write_model_card(out_dir, ck, model):
 
 def training_summary(ck):
     """The training commands in order (a run and its --resume continuations), their phases and step counts."""
-    a = ck.get("args", {})
     phases, cmds = [], []
     for h in ck.get("history", []):
         what = "vision tower + visual-token probes only" if h["phase"] == "vision" else "whole model"

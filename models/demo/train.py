@@ -101,8 +101,8 @@ class AuxHeads(torch.nn.Module):
             acc.append(float((lg.argmax(-1)[keep] == y[keep]).float().mean()) if bool(keep.any()) else 1.0)
         on = labels[:, 4] >= 0
         ids, inv = torch.unique(labels[on, 4], return_inverse=True)
-        n = torch.zeros(len(ids)).index_add_(0, inv, torch.ones(len(inv)))
-        pooled = torch.zeros(len(ids), logits[0].shape[-1]).index_add_(0, inv, logits[0][on]) / n.unsqueeze(1)
+        n = torch.bincount(inv, minlength=len(ids)).unsqueeze(1)
+        pooled = torch.zeros(len(ids), logits[0].shape[-1]).index_add_(0, inv, logits[0][on]) / n
         kind = torch.zeros(len(ids), dtype=torch.long).scatter_(0, inv, labels[on, 0])
         loss = loss + torch.nn.functional.cross_entropy(pooled, kind)
         acc.append(float((pooled.argmax(-1) == kind).float().mean()))
@@ -186,7 +186,8 @@ def collate(samples, tcfg, pad_id):
     grids = [s["grid"] for s in samples]
     aux = np.concatenate([s["aux"] for s in samples], axis=0)
     scene = np.repeat(np.arange(len(samples)), [len(s["aux"]) for s in samples])
-    aux[:, 4] = np.where(aux[:, 4] >= 0, aux[:, 4] + 4 * scene, -1)  # shape ids unique in the batch
+    per_scene = len(scenes.QUADRANTS)  # at most one shape per quadrant
+    aux[:, 4] = np.where(aux[:, 4] >= 0, aux[:, 4] + per_scene * scene, -1)  # shape ids unique in the batch
     aux = torch.from_numpy(aux)
     return ids, labels, am, pos, pv, grids, aux, [i for i, _ in rows]
 
