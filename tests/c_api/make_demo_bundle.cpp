@@ -5,7 +5,9 @@
 //                             JVM decoding the PNG gets the same bytes)
 //   OUT_DIR/expected.properties   key=value lines (java.util.Properties syntax, plain ASCII):
 //       bundle, context_length, scene0.path, scene0.describe (C++ greedy answer for the file), scene4.path,
-//       scene4.width, scene4.height, scene4.describe.rgb (C++ answer for the RGB buffer), scene4.describe (file)
+//       scene4.width, scene4.height, scene4.describe.rgb (C++ answer for the RGB buffer), scene4.describe (file),
+//       scene0.followup (C++ answer to "How many shapes are there?" asked after "Describe the image." in the same
+//       conversation), scene0.followup.prefill (tokens that follow-up prefilled: the rest came from the KV cache)
 //
 //   make_demo_bundle MODEL_DIR SAMPLES_DIR OUT_DIR
 #include <chrono>
@@ -58,6 +60,12 @@ int main(int argc, char** argv) {
       f.write(reinterpret_cast<const char*>(rgb.rgb.data()), static_cast<std::streamsize>(rgb.rgb.size()));
       if (!f) throw std::runtime_error("cannot write " + out + "/scene4.rgb");
     }
+    edgevl::Session chat(model);
+    edgevl::GenerationConfig c24;
+    c24.max_new_tokens = 24;
+    chat.generate(edgevl::Request::user("Describe the image.", {scene0}), c24);
+    const edgevl::Result followup = chat.generate(edgevl::Request::user("How many shapes are there?"), c24);
+
     edgevl::Request from_rgb;
     from_rgb.text = "Describe the image.";
     from_rgb.images.push_back(edgevl::Image::from_rgb(rgb.rgb, rgb.width, rgb.height));
@@ -71,7 +79,9 @@ int main(int argc, char** argv) {
       << "scene4.width=" << rgb.width << "\n"
       << "scene4.height=" << rgb.height << "\n"
       << "scene4.describe=" << answer(model, edgevl::Request::user("Describe the image.", {scene4})) << "\n"
-      << "scene4.describe.rgb=" << answer(model, from_rgb) << "\n";
+      << "scene4.describe.rgb=" << answer(model, from_rgb) << "\n"
+      << "scene0.followup=" << followup.text << "\n"
+      << "scene0.followup.prefill=" << followup.stats.prefill_tokens << "\n";
     if (!p) throw std::runtime_error("cannot write " + out + "/expected.properties");
     std::fprintf(stderr, "[make_demo_bundle] wrote %s/expected.properties\n", out.c_str());
     return 0;

@@ -207,9 +207,13 @@ static void test_answers(edgevl_model* model, const char* dir) {
   /* A follow-up in the same conversation prefills only its own tokens. */
   {
     int64_t cached = edgevl_session_cached_tokens(s);
-    edgevl_request follow = image_request("What color is the square?", NULL);
+    edgevl_request follow = image_request("How many shapes are there?", NULL);
     st = edgevl_generate(s, &follow, &params, NULL, NULL, &r);
     CHECK(st == EDGEVL_OK, "follow-up: %s", edgevl_last_error_message());
+    CHECK(strcmp(r.text, prop("scene0.followup")) == 0, "follow-up answer '%s' != C++ '%s'", r.text,
+          prop("scene0.followup"));
+    CHECK(r.stats.prefill_tokens == atoi(prop("scene0.followup.prefill")), "follow-up prefilled %lld, C++ %s",
+          (long long)r.stats.prefill_tokens, prop("scene0.followup.prefill"));
     CHECK(r.stats.prefill_tokens < r.stats.prompt_tokens && r.stats.prompt_tokens - r.stats.prefill_tokens >= cached,
           "follow-up prefilled %lld of %lld tokens with %lld cached", (long long)r.stats.prefill_tokens,
           (long long)r.stats.prompt_tokens, (long long)cached);
