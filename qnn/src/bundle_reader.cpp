@@ -7,6 +7,7 @@
 
 #include "edgevl/error.h"
 #include "edgevl/qnn/bundle.h"
+#include "edgevl/qnn/json_limits.h"
 #include "edgevl/qnn/mapped_file.h"
 #include "edgevl/qnn/verify.h"
 #include "graph_json.h"
@@ -51,12 +52,7 @@ std::shared_ptr<const Bundle> Bundle::open(const std::string& dir) {
     in.read(text.data(), size);
     if (!in) throw Error(ErrorCode::kIo, "bundle '" + dir + "': cannot read manifest.json");
   }
-  nlohmann::json m;
-  try {
-    m = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    corrupt(dir, std::string("manifest.json is not valid JSON (") + e.what() + ")");
-  }
+  nlohmann::json m = parse_json_bounded(text, "bundle '" + dir + "': manifest.json");
   if (!m.is_object() || !m.contains("format") || m["format"] != "edgevl-bundle") {
     corrupt(dir, "manifest.json is not an EdgeVL bundle manifest");
   }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "edgevl/error.h"
+#include "edgevl/qnn/json_limits.h"
 
 namespace edgevl::qnn {
 namespace {
@@ -51,7 +52,7 @@ uint64_t as_count(const nlohmann::json& v, const std::string& path, const std::s
     if (x >= 0) return static_cast<uint64_t>(x);
     corrupt_tensor(path, name, std::string(field) + " has a negative value " + std::to_string(x));
   }
-  corrupt_tensor(path, name, std::string(field) + " must hold non-negative integers, got " + v.dump());
+  corrupt_tensor(path, name, std::string(field) + " must hold non-negative integers, got " + json_excerpt(v));
 }
 
 bool is_dir(const std::string& p) {
@@ -180,13 +181,8 @@ void SafetensorsFile::parse() {
     corrupt(path, "header length " + std::to_string(header_len) + " runs past the end of the file (" +
                       std::to_string(size) + " bytes)");
 
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(reinterpret_cast<const char*>(base + 8),
-                                   reinterpret_cast<const char*>(base + 8 + header_len));
-  } catch (const nlohmann::json::exception& e) {
-    corrupt(path, std::string("header is not valid JSON (") + e.what() + ")");
-  }
+  const nlohmann::json header = parse_json_bounded(
+      std::string_view(reinterpret_cast<const char*>(base + 8), static_cast<size_t>(header_len)), path + ": header");
   if (!header.is_object()) corrupt(path, "header is not a JSON object");
 
   const uint8_t* data_begin = base + 8 + header_len;
@@ -321,12 +317,7 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open_dir(const std::string& dir) {
   if (!in) throw Error(ErrorCode::kIo, index_path + ": cannot open");
   std::stringstream ss;
   ss << in.rdbuf();
-  nlohmann::json index;
-  try {
-    index = nlohmann::json::parse(ss.str());
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::kCorruptFile, index_path + ": not valid JSON (" + e.what() + ")");
-  }
+  const nlohmann::json index = parse_json_bounded(ss.str(), index_path);
   if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object())
     throw Error(ErrorCode::kCorruptFile, index_path + ": no \"weight_map\" object");
   const nlohmann::json& wm = index["weight_map"];

@@ -12,6 +12,7 @@
 #include "added_tokens.h"
 #include "byte_level.h"
 #include "edgevl/error.h"
+#include "edgevl/qnn/json_limits.h"
 #include "pcre2_regex.h"
 #include "utf8.h"
 
@@ -327,12 +328,7 @@ class BpeTokenizer final : public Tokenizer {
 }  // namespace
 
 std::unique_ptr<Tokenizer> load_bpe_tokenizer_json(const std::string& json_text, const std::string& source_name) {
-  json j;
-  try {
-    j = json::parse(json_text);
-  } catch (const json::exception& e) {
-    corrupt(source_name, std::string("not valid JSON: ") + e.what());
-  }
+  const json j = qnn::parse_json_bounded(json_text, "tokenizer file '" + source_name + "'");  // nesting <= 128
   if (!j.is_object()) corrupt(source_name, "top level is not a JSON object");
   try {
     return std::make_unique<BpeTokenizer>(j, source_name);

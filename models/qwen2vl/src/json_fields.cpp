@@ -8,13 +8,14 @@
 #include <sys/stat.h>
 
 #include "edgevl/error.h"
+#include "edgevl/qnn/json_limits.h"
 
 namespace edgevl::models::detail {
 namespace {
 
 [[noreturn]] void wrong_type(const std::string& source, const char* key, const char* want, const nlohmann::json& v) {
   throw Error(ErrorCode::kCorruptFile,
-              source + ": key \"" + key + "\" must be " + want + ", got " + std::string(v.type_name()) + " " + v.dump());
+              source + ": key \"" + key + "\" must be " + want + ", got " + std::string(v.type_name()) + " " + qnn::json_excerpt(v));
 }
 
 }  // namespace
@@ -26,11 +27,7 @@ nlohmann::json read_json_file(const std::string& path) {
   if (!in) throw Error(ErrorCode::kIo, path + ": cannot open (" + std::strerror(errno) + ")");
   std::stringstream ss;
   ss << in.rdbuf();
-  try {
-    return nlohmann::json::parse(ss.str());
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::kCorruptFile, path + ": not valid JSON (" + e.what() + ")");
-  }
+  return qnn::parse_json_bounded(ss.str(), path);  // nesting <= 128, as safetensors
 }
 
 const nlohmann::json* field(const nlohmann::json& j, const char* key) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "edgevl/error.h"
+#include "edgevl/qnn/json_limits.h"
 #include "edgevl/vision/image.h"
 
 namespace edgevl::vision {
@@ -31,22 +32,22 @@ int64_t get_int(const json& j, const char* key, int64_t fallback, const std::str
   // HF writes some integers as floats (e.g. 3136.0); accept those that are whole.
   if (it->is_number_float()) {
     const double v = it->get<double>();
-    if (v == static_cast<double>(static_cast<int64_t>(v))) return static_cast<int64_t>(v);
+    if (std::isfinite(v) && std::fabs(v) < 9.0e18 && v == std::floor(v)) return static_cast<int64_t>(v);
   }
-  bad(ErrorCode::kCorruptFile, source, fmt::format("'{}' must be an integer, got {}", key, it->dump()));
+  bad(ErrorCode::kCorruptFile, source, fmt::format("'{}' must be an integer, got {}", key, qnn::json_excerpt(*it)));
 }
 
 double get_double(const json& j, const char* key, double fallback, const std::string& source) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
-  if (!it->is_number()) bad(ErrorCode::kCorruptFile, source, fmt::format("'{}' must be a number, got {}", key, it->dump()));
+  if (!it->is_number()) bad(ErrorCode::kCorruptFile, source, fmt::format("'{}' must be a number, got {}", key, qnn::json_excerpt(*it)));
   return it->get<double>();
 }
 
 bool get_bool(const json& j, const char* key, bool fallback, const std::string& source) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
-  if (!it->is_boolean()) bad(ErrorCode::kCorruptFile, source, fmt::format("'{}' must be true/false, got {}", key, it->dump()));
+  if (!it->is_boolean()) bad(ErrorCode::kCorruptFile, source, fmt::format("'{}' must be true/false, got {}", key, qnn::json_excerpt(*it)));
   return it->get<bool>();
 }
 
@@ -58,7 +59,7 @@ std::array<float, 3> get_triple(const json& j, const char* key, std::array<float
     return {v, v, v};
   }
   if (!it->is_array() || it->size() != 3) {
-    bad(ErrorCode::kCorruptFile, source, fmt::format("'{}' must be a list of 3 numbers, got {}", key, it->dump()));
+    bad(ErrorCode::kCorruptFile, source, fmt::format("'{}' must be a list of 3 numbers, got {}", key, qnn::json_excerpt(*it)));
   }
   std::array<float, 3> out{};
   for (size_t c = 0; c < 3; ++c) {
@@ -71,12 +72,7 @@ std::array<float, 3> get_triple(const json& j, const char* key, std::array<float
 }  // namespace
 
 PreprocessorConfig parse_preprocessor_config(const std::string& json_text, const std::string& source_name) {
-  json j;
-  try {
-    j = json::parse(json_text);
-  } catch (const json::exception& e) {
-    bad(ErrorCode::kCorruptFile, source_name, fmt::format("not valid JSON ({})", e.what()));
-  }
+  const json j = qnn::parse_json_bounded(json_text, "preprocessor config " + source_name);  // nesting <= 128
   if (!j.is_object()) bad(ErrorCode::kCorruptFile, source_name, "top level must be a JSON object");
 
   PreprocessorConfig c;
