@@ -8,6 +8,7 @@ PKGS=(
   libopencv-dev libeigen3-dev libsentencepiece-dev libfmt-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev
   libcli11-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libhwy-dev
   python3 python3-numpy python3-pil python3-skimage
+  openjdk-17-jdk-headless junit4
   nodejs npm
 )
 missing=()
