@@ -51,4 +51,70 @@ bool png_is_complete(const uint8_t* d, size_t n) {
   return true;
 }
 
+namespace {
+uint32_t be16(const uint8_t* p) { return (uint32_t{p[0]} << 8) | p[1]; }
+uint32_t be32(const uint8_t* p) { return (be16(p) << 16) | be16(p + 2); }
+uint32_t le16(const uint8_t* p) { return (uint32_t{p[1]} << 8) | p[0]; }
+uint32_t le24(const uint8_t* p) { return le16(p) | (uint32_t{p[2]} << 16); }
+uint32_t le32(const uint8_t* p) { return le16(p) | (le16(p + 2) << 16); }
+}  // namespace
+
+bool header_dimensions(const uint8_t* d, size_t n, int64_t& width, int64_t& height) {
+  switch (sniff_container(d, n)) {
+    case ContainerKind::kPng:  // signature, IHDR length + type, width, height (big-endian)
+      if (n < 24 || std::memcmp(d + 12, "IHDR", 4) != 0) return false;
+      width = be32(d + 16);
+      height = be32(d + 20);
+      return true;
+    case ContainerKind::kJpeg: {
+      size_t pos = 2;
+      while (pos + 4 <= n) {
+        if (d[pos] != 0xFF) return false;
+        const uint8_t m = d[pos + 1];
+        if (m == 0xFF) { ++pos; continue; }
+        if (m == 0xD8 || (m >= 0xD0 && m <= 0xD7) || m == 0x01) { pos += 2; continue; }
+        const size_t len = be16(d + pos + 2);
+        // SOF0..SOF15 except DHT (C4), JPG (C8), DAC (CC): precision, height, width.
+        if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) {
+          if (pos + 9 > n) return false;
+          height = be16(d + pos + 5);
+          width = be16(d + pos + 7);
+          return true;
+        }
+        if (m == 0xDA || len < 2) return false;  // scan data before any frame header
+        pos += 2 + len;
+      }
+      return false;
+    }
+    case ContainerKind::kWebp:
+      if (n < 30) return false;
+      if (std::memcmp(d + 12, "VP8X", 4) == 0) {  // canvas width-1, height-1: 24 bits each
+        width = int64_t{le24(d + 24)} + 1;
+        height = int64_t{le24(d + 27)} + 1;
+        return true;
+      }
+      if (std::memcmp(d + 12, "VP8L", 4) == 0) {  // signature 0x2f, then 14-bit width-1 and height-1
+        const uint32_t b = le32(d + 21);
+        width = int64_t{b & 0x3FFF} + 1;
+        height = int64_t{(b >> 14) & 0x3FFF} + 1;
+        return true;
+      }
+      if (std::memcmp(d + 12, "VP8 ", 4) == 0) {  // key frame: 3-byte tag, start code, 14-bit width and height
+        width = le16(d + 26) & 0x3FFF;
+        height = le16(d + 28) & 0x3FFF;
+        return true;
+      }
+      return false;
+    default:
+      if (n >= 26 && d[0] == 'B' && d[1] == 'M' && le32(d + 14) >= 40) {  // BITMAPINFOHEADER or later
+        const int32_t w = static_cast<int32_t>(le32(d + 18));
+        const int32_t h = static_cast<int32_t>(le32(d + 22));
+        width = w < 0 ? -int64_t{w} : int64_t{w};
+        height = h < 0 ? -int64_t{h} : int64_t{h};  // negative = top-down
+        return true;
+      }
+      return false;
+  }
+}
+
 }  // namespace edgevl::vision

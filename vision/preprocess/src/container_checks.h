@@ -20,4 +20,8 @@ bool jpeg_is_complete(const uint8_t* data, size_t size);
 /// ending exactly on a chunk boundary is complete (the decoder then judges the image data itself).
 bool png_is_complete(const uint8_t* data, size_t size);
 
+/// Width and height recorded in the container header (PNG IHDR, JPEG SOFn, WebP VP8/VP8L/VP8X, BMP info header), read
+/// without decoding. Returns false if the format is not one of these or its header is too short to say.
+bool header_dimensions(const uint8_t* data, size_t size, int64_t& width, int64_t& height);
+
 }  // namespace edgevl::vision

@@ -45,7 +45,7 @@ void bgr_to_rgb8(const cv::Mat& m, ImageU8& out) {
 
 }  // namespace
 
-ImageU8 decode_image(const uint8_t* data, size_t size, const std::string& name) {
+ImageU8 decode_image(const uint8_t* data, size_t size, const std::string& name, int64_t max_pixels) {
   if (data == nullptr || size == 0) fail(ErrorCode::kCorruptFile, name, "empty file (0 bytes)");
   const ContainerKind kind = sniff_container(data, size);
   if (kind == ContainerKind::kGif) fail(ErrorCode::kUnsupported, name, "GIF is not supported (use JPEG, PNG, WebP, BMP, TIFF)");
@@ -59,6 +59,12 @@ ImageU8 decode_image(const uint8_t* data, size_t size, const std::string& name) 
     fail(ErrorCode::kInvalidArgument, name, fmt::format("file of {} bytes is too large", size));
   }
 
+  // Decompression bombs: refuse from the header, before the decoder allocates anything (as Pillow's MAX_IMAGE_PIXELS).
+  if (int64_t w = 0, h = 0; header_dimensions(data, size, w, h) && w * h > max_pixels) {
+    fail(ErrorCode::kInvalidArgument, name,
+         fmt::format("header declares {}x{} (WxH) = {} pixels, more than the limit of {} (decompression bomb?)", w, h,
+                     w * h, max_pixels));
+  }
   cv::Mat decoded;
   try {
     // IMREAD_COLOR: grey replicated, palette looked up, alpha dropped, EXIF orientation applied.
@@ -92,7 +98,7 @@ ImageU8 decode_image(const uint8_t* data, size_t size, const std::string& name) 
   return out;
 }
 
-ImageU8 load_image(const std::string& path) {
+ImageU8 load_image(const std::string& path, int64_t max_pixels) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (!std::filesystem::exists(status)) fail(ErrorCode::kNotFound, path, "file not found");
@@ -101,7 +107,7 @@ ImageU8 load_image(const std::string& path) {
   if (!in) fail(ErrorCode::kIo, path, "cannot open file for reading");
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) fail(ErrorCode::kIo, path, "read failed");
-  return decode_image(bytes.data(), bytes.size(), path);
+  return decode_image(bytes.data(), bytes.size(), path, max_pixels);
 }
 
 ImageU8 image_from_rgb(const uint8_t* rgb, int height, int width) {

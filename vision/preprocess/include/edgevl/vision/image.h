@@ -18,6 +18,10 @@ struct ImageU8 {
 /// Largest accepted side and area (pixels) of a decoded or supplied image.
 inline constexpr int kMaxImageSide = 1 << 16;
 inline constexpr int64_t kMaxImagePixels = int64_t{1} << 30;
+/// Default decompression-bomb limit of load_image/decode_image: an encoded image whose header (PNG IHDR, JPEG SOF,
+/// WebP, BMP) declares more pixels than this is refused BEFORE decoding (kInvalidArgument naming the file), as Pillow's
+/// Image.MAX_IMAGE_PIXELS (89,478,485 = 1024*1024*1024 / 4 / 3) refuses it. Pass another `max_pixels` to raise or lower it.
+inline constexpr int64_t kDefaultMaxDecodePixels = 89478485;
 
 /// Reads and decodes an image file (JPEG, PNG, WebP, BMP, TIFF) with OpenCV into RGB8, matching Pillow's
 /// `Image.open(path)` + `ImageOps.exif_transpose` + `convert("RGB")` as used by the Hugging Face Qwen2-VL processor:
@@ -29,11 +33,13 @@ inline constexpr int64_t kMaxImagePixels = int64_t{1} << 30;
 /// CMYK JPEGs are converted by OpenCV's formula, which differs from Pillow's (not matched).
 /// Throws edgevl::Error naming the file: kNotFound (missing), kIo (unreadable), kCorruptFile (empty, not an image,
 /// truncated JPEG/PNG, undecodable), kUnsupported (a recognised format OpenCV cannot decode, e.g. GIF),
-/// kInvalidArgument (larger than kMaxImageSide / kMaxImagePixels).
-ImageU8 load_image(const std::string& path);
+/// kInvalidArgument (larger than kMaxImageSide / kMaxImagePixels, or a header declaring more than `max_pixels` pixels:
+/// checked before any pixel is decoded, so a small file that would decode to gigabytes costs nothing).
+ImageU8 load_image(const std::string& path, int64_t max_pixels = kDefaultMaxDecodePixels);
 
 /// As load_image, from encoded bytes in memory; `name` is used in error messages only.
-ImageU8 decode_image(const uint8_t* data, size_t size, const std::string& name);
+ImageU8 decode_image(const uint8_t* data, size_t size, const std::string& name,
+                     int64_t max_pixels = kDefaultMaxDecodePixels);
 
 /// Copies a caller-owned RGB8 buffer ([height, width, 3], HWC, tightly packed) into an ImageU8.
 /// Throws kInvalidArgument if `rgb` is null or height/width is not in [1, kMaxImageSide] or the area exceeds kMaxImagePixels.
