@@ -8,7 +8,13 @@
 #include "gemm_kernel.inc"
 #undef GEMM_KERNEL_NAME
 
+#include "edgevl/qnn/quant.h"
+
 namespace edgevl::qnn {
+
+void gemm_dequant_run(const GemmB& b, int64_t flat, int64_t count, float* dst) {
+  dequantize_weight_range(static_cast<const uint8_t*>(b.p), b.dtype, *b.quant, *b.shape, flat, count, dst);
+}
 
 namespace {
 bool use_avx2() {

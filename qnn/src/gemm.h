@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "edgevl/qnn/dtype.h"
 #include "thread_pool.h"
@@ -15,15 +16,23 @@ struct GemmA {
   int64_t ld;
   bool trans;
 };
+struct QuantEncoding;
+
 /// Logical B [K, N]: B(k,n) = p[k*ld + n], or p[n*ld + k] if trans. dtype float32 or float16; round16 rounds float32
-/// values to float16 as they are read (FP16 mode over a float32 constant).
+/// values to float16 as they are read (FP16 mode over a float32 constant). A quantized weight (int8 w8 / int4 LPBQ)
+/// sets `quant` and `shape` (the stored tensor's; p is its first element) and is dequantized block by block.
 struct GemmB {
   const void* p;
   DType dtype;
   int64_t ld;
   bool trans;
   bool round16;
+  const QuantEncoding* quant = nullptr;
+  const std::vector<int64_t>* shape = nullptr;
 };
+
+/// Dequantizes `count` consecutive stored elements of a quantized B starting at flat element `flat` into dst.
+void gemm_dequant_run(const GemmB& b, int64_t flat, int64_t count, float* dst);
 
 /// Rows of B converted per block for a chunk of nb columns (block = kGemmBlockFloats floats, 128 KiB, stays in L2).
 constexpr int64_t kGemmBlockFloats = 32 * 1024;

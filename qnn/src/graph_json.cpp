@@ -1,6 +1,9 @@
 #include "graph_json.h"
 
+#include <cstring>
+
 #include "edgevl/error.h"
+#include "edgevl/qnn/quant.h"
 
 namespace edgevl::qnn {
 
@@ -54,6 +57,64 @@ Param param_from_json(const json& j) {
   throw Error(ErrorCode::kCorruptFile, "unknown param tag '" + tag + "'");
 }
 
+
+// An encoding array: inline when short, else {"tensor": name} naming a companion constant of the graph that holds it.
+template <typename T>
+json array_to_json(const Graph& g, const std::string& tensor, const char* field, const std::vector<T>& v) {
+  const std::string name = encoding_array_tensor(tensor, field);
+  if (g.find(name) != kNoTensor) return {{"tensor", name}};
+  return v;
+}
+
+template <typename T>
+std::vector<T> array_from_json(const Graph& g, const json& j, DType dtype) {
+  if (!j.is_object()) return j.get<std::vector<T>>();
+  const std::string name = j.at("tensor").get<std::string>();
+  const TensorId id = g.find(name);
+  if (id == kNoTensor) throw Error(ErrorCode::kCorruptFile, "encoding array tensor '" + name + "' is not in the graph");
+  const Tensor& c = g.tensor(id);
+  if (c.kind != TensorKind::kConstant || c.dtype != dtype || c.shape.size() != 1 || c.data.nbytes != c.shape[0] * sizeof(T))
+    throw Error(ErrorCode::kCorruptFile, "encoding array tensor '" + name + "' must be a 1-D " + dtype_name(dtype) +
+                                             " constant");
+  std::vector<T> v(static_cast<size_t>(c.shape[0]));
+  if (!v.empty()) std::memcpy(v.data(), c.data.data, c.data.nbytes);
+  return v;
+}
+
+json encoding_to_json(const Graph& g, const Tensor& t) {
+  const QuantEncoding& q = t.quant;
+  json j = {{"kind", quant_kind_name(q.kind)}, {"axis", q.axis}, {"bitwidth", q.bitwidth},
+            {"scales", array_to_json(g, t.name, "scales", q.scales)},
+            {"offsets", array_to_json(g, t.name, "offsets", q.offsets)}};
+  if (q.kind == QuantEncoding::Kind::kBlockwiseExpansion) {
+    j["block_size"] = q.block_size;
+    j["block_axis"] = q.block_axis;
+    j["block_scale_bitwidth"] = q.block_scale_bitwidth;
+    j["block_scales"] = array_to_json(g, t.name, "block_scales", q.block_scales);
+  }
+  return j;
+}
+
+QuantEncoding encoding_from_json(const Graph& g, const std::string& tensor, const json& j) {
+  QuantEncoding q;
+  try {
+    q.kind = quant_kind_from(j.at("kind").get<std::string>());
+    q.axis = j.at("axis").get<int>();
+    q.bitwidth = j.at("bitwidth").get<int>();
+    q.scales = array_from_json<float>(g, j.at("scales"), DType::kFloat32);
+    q.offsets = array_from_json<int32_t>(g, j.at("offsets"), DType::kInt32);
+    if (q.kind == QuantEncoding::Kind::kBlockwiseExpansion) {
+      q.block_size = j.at("block_size").get<int>();
+      q.block_axis = j.at("block_axis").get<int>();
+      q.block_scale_bitwidth = j.at("block_scale_bitwidth").get<int>();
+      q.block_scales = array_from_json<uint8_t>(g, j.at("block_scales"), DType::kUInt8);
+    }
+  } catch (const json::exception& e) {
+    throw Error(ErrorCode::kCorruptFile, "tensor '" + tensor + "': malformed quant encoding (" + e.what() + ")");
+  }
+  return q;
+}
+
 }  // namespace
 
 json graph_to_json(const Graph& g, const std::function<uint64_t(TensorId)>& offset_of) {
@@ -61,12 +122,7 @@ json graph_to_json(const Graph& g, const std::function<uint64_t(TensorId)>& offs
   for (size_t i = 0; i < g.tensors().size(); ++i) {
     const Tensor& t = g.tensors()[i];
     json jt = {{"name", t.name}, {"shape", t.shape}, {"dtype", dtype_name(t.dtype)}, {"kind", tensor_kind_name(t.kind)}};
-    if (t.quant.kind != QuantEncoding::Kind::kNone) {
-      jt["quant"] = {{"kind", quant_kind_name(t.quant.kind)}, {"axis", t.quant.axis},
-                     {"bitwidth", t.quant.bitwidth}, {"scales", t.quant.scales},
-                     {"offsets", t.quant.offsets}, {"block_size", t.quant.block_size},
-                     {"block_scales", t.quant.block_scales}};
-    }
+    if (t.quant.quantized()) jt["quant"] = encoding_to_json(g, t);
     if (t.kind == TensorKind::kConstant) {
       jt["offset"] = offset_of(static_cast<TensorId>(i));
       jt["nbytes"] = t.data.nbytes;
@@ -100,16 +156,6 @@ Graph graph_from_json(const json& j, const std::function<ConstData(uint64_t, uin
         throw Error(ErrorCode::kCorruptFile, "tensor '" + t.name + "': " + e.what());
       }
       t.kind = tensor_kind_from(jt.at("kind").get<std::string>());
-      if (jt.contains("quant")) {
-        const json& q = jt.at("quant");
-        t.quant.kind = quant_kind_from(q.at("kind").get<std::string>());
-        t.quant.axis = q.at("axis").get<int>();
-        t.quant.bitwidth = q.at("bitwidth").get<int>();
-        t.quant.scales = q.at("scales").get<std::vector<float>>();
-        t.quant.offsets = q.at("offsets").get<std::vector<int32_t>>();
-        t.quant.block_size = q.at("block_size").get<int>();
-        t.quant.block_scales = q.at("block_scales").get<std::vector<uint8_t>>();
-      }
       if (t.kind == TensorKind::kConstant) {
         t.data = resolve(jt.at("offset").get<uint64_t>(), jt.at("nbytes").get<uint64_t>(), t.name);
         if (t.data.nbytes != tensor_nbytes(t.shape, t.dtype)) {
@@ -119,6 +165,14 @@ Graph graph_from_json(const json& j, const std::function<ConstData(uint64_t, uin
         }
       }
       g.add_tensor(std::move(t));
+    }
+    // Encodings last: their large arrays may live in companion constants (encoding_array_tensor()).
+    const auto& jts = j.at("tensors");
+    for (size_t i = 0; i < jts.size(); ++i) {
+      if (!jts[i].contains("quant")) continue;
+      Tensor& t = g.mutable_tensor(static_cast<TensorId>(i));
+      t.quant = encoding_from_json(g, t.name, jts[i].at("quant"));
+      validate_encoding(t);
     }
     const auto n = static_cast<int64_t>(g.tensors().size());
     auto ids = [&](const json& a) {

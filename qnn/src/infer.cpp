@@ -12,6 +12,10 @@ namespace {
 
 bool is_float(DType d) { return d == DType::kFloat32 || d == DType::kFloat16; }
 bool is_index(DType d) { return d == DType::kInt32 || d == DType::kInt64; }
+// A tensor holding real values: float, or integer codes with a quantization encoding.
+bool is_real(const Tensor& t) { return is_float(t.dtype) || t.quant.quantized(); }
+// Data-movement ops keep a quantized input's codes (and dtype); float inputs give float32.
+DType moved_dtype(const Tensor& t) { return is_float(t.dtype) && !t.quant.quantized() ? DType::kFloat32 : t.dtype; }
 
 struct Ctx {
   const Graph& g;
@@ -28,8 +32,9 @@ struct Ctx {
     if (op.outputs.size() != 1) fail(ErrorCode::kInvalidArgument, "must have exactly one output");
   }
   void need_float(size_t i) const {
-    if (!is_float(in(i).dtype)) {
-      fail(ErrorCode::kShapeMismatch, "input '" + in(i).name + "' must be float32/float16, is " + dtype_name(in(i).dtype));
+    if (!is_real(in(i))) {
+      fail(ErrorCode::kShapeMismatch, "input '" + in(i).name + "' must be float32/float16 or quantized, is " +
+                                          dtype_name(in(i).dtype));
     }
   }
   void need_f32(size_t i) const {
@@ -197,7 +202,7 @@ InferredOutput infer_output(const Graph& g, const Op& op) {
     c.arity(2, 2);
     DType da = c.in(0).dtype, db = c.in(1).dtype;
     DType out;
-    if (is_float(da) && is_float(db)) {
+    if (is_real(c.in(0)) && is_real(c.in(1))) {
       out = DType::kFloat32;
     } else if (da == db && is_index(da) && t != op::kDivide) {
       out = da;
@@ -283,7 +288,7 @@ InferredOutput infer_output(const Graph& g, const Op& op) {
       seen[static_cast<size_t>(p)] = true;
       out.push_back(x[static_cast<size_t>(p)]);
     }
-    return {out, is_float(c.in(0).dtype) ? DType::kFloat32 : c.in(0).dtype};
+    return {out, moved_dtype(c.in(0))};
   }
   if (t == op::kReshape) {
     c.arity(1, 1);
@@ -294,7 +299,7 @@ InferredOutput infer_output(const Graph& g, const Op& op) {
     if (num_elements(s) != num_elements(c.in(0).shape)) {
       c.fail(ErrorCode::kShapeMismatch, "cannot reshape " + shape_to_string(c.in(0).shape) + " to " + shape_to_string(s));
     }
-    return {s, is_float(c.in(0).dtype) ? DType::kFloat32 : c.in(0).dtype};
+    return {s, moved_dtype(c.in(0))};
   }
   if (t == op::kConcat) {
     if (op.inputs.empty()) c.fail(ErrorCode::kInvalidArgument, "needs at least one input");
@@ -302,10 +307,10 @@ InferredOutput infer_output(const Graph& g, const Op& op) {
     auto out = c.in(0).shape;
     if (out.empty()) c.fail(ErrorCode::kShapeMismatch, "inputs must have rank >= 1");
     auto ax = static_cast<size_t>(c.axis(op.param_int("axis"), out.size()));
-    bool f = is_float(c.in(0).dtype);
+    const DType d0 = moved_dtype(c.in(0));
     for (size_t i = 1; i < op.inputs.size(); ++i) {
       const auto& s = c.in(i).shape;
-      bool same_dtype = f ? is_float(c.in(i).dtype) : c.in(i).dtype == c.in(0).dtype;
+      bool same_dtype = moved_dtype(c.in(i)) == d0;
       if (!same_dtype) c.fail(ErrorCode::kShapeMismatch, "inputs have different dtypes");
       bool ok = s.size() == out.size();
       for (size_t d = 0; ok && d < s.size(); ++d) ok = d == ax || s[d] == out[d];
@@ -315,7 +320,7 @@ InferredOutput infer_output(const Graph& g, const Op& op) {
       }
       out[ax] += s[ax];
     }
-    return {out, f ? DType::kFloat32 : c.in(0).dtype};
+    return {out, d0};
   }
   if (t == op::kGather) {
     c.arity(2, 2);
@@ -323,19 +328,27 @@ InferredOutput infer_output(const Graph& g, const Op& op) {
     if (table.empty()) c.fail(ErrorCode::kShapeMismatch, "table must have rank >= 1");
     if (!is_index(c.in(1).dtype)) c.fail(ErrorCode::kShapeMismatch, "indices must be int32 or int64");
     DType td = c.in(0).dtype;
-    if (!is_float(td) && !is_index(td)) c.fail(ErrorCode::kUnsupported, std::string("table dtype ") + dtype_name(td));
+    const bool real_table = is_real(c.in(0));
+    if (!real_table && !is_index(td)) c.fail(ErrorCode::kUnsupported, std::string("table dtype ") + dtype_name(td));
     auto ax = static_cast<size_t>(c.axis(op.param_int("axis"), table.size()));
     std::vector<int64_t> out(table.begin(), table.begin() + static_cast<std::ptrdiff_t>(ax));
     for (int64_t d : c.in(1).shape) out.push_back(d);
     for (size_t i = ax + 1; i < table.size(); ++i) out.push_back(table[i]);
-    return {out, is_float(td) ? DType::kFloat32 : td};
+    return {out, real_table ? DType::kFloat32 : td};
   }
   if (t == op::kStridedSlice) {
     c.arity(1, 1);
     std::string err;
     auto s = normalize_slice(c.in(0).shape, op.param_ints("begin"), op.param_ints("end"), op.param_ints("strides"), &err);
     if (!err.empty()) c.fail(ErrorCode::kShapeMismatch, err + " (input " + shape_to_string(c.in(0).shape) + ")");
-    return {s.out_shape, is_float(c.in(0).dtype) ? DType::kFloat32 : c.in(0).dtype};
+    return {s.out_shape, moved_dtype(c.in(0))};
+  }
+  if (t == op::kQuantize || t == op::kDequantize) {
+    c.arity(1, 1);
+    const bool q = t == op::kQuantize;
+    if (q ? !is_float(c.in(0).dtype) : !c.in(0).quant.quantized())
+      c.fail(ErrorCode::kShapeMismatch, "input '" + c.in(0).name + "' must be " + (q ? "float" : "quantized"));
+    return {c.in(0).shape, DType::kFloat32};  // Quantize: verify() requires the output to carry an encoding
   }
   if (t == op::kCast) {
     c.arity(1, 1);

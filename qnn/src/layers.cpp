@@ -55,11 +55,25 @@ TensorId apply_rotary_half(GraphBuilder& b, TensorId x, TensorId cos, TensorId s
   return b.add(b.mul(x, cos, name + ".xcos"), b.mul(rotated, sin, name + ".rsin"), name);
 }
 
+void additive_mask_to_keep(std::vector<float>& mask) {
+  for (float& m : mask) m = m == 0.0f ? 1.0f : 0.0f;
+}
+
 TensorId masked_attention(GraphBuilder& b, TensorId q, TensorId k, TensorId v, TensorId mask, TensorId scale,
-                          const std::string& name) {
+                          const std::string& name, MaskMode mode) {
   const TensorId scores = b.matmul(q, k, false, true, name + ".qk");
   const TensorId scaled = b.mul(scores, scale, name + ".scaled");
-  const TensorId masked = b.add(scaled, mask, name + ".masked");
+  TensorId masked;
+  if (mode == MaskMode::kAdditive) {
+    masked = b.add(scaled, mask, name + ".masked");
+  } else {
+    const TensorId neg = b.neg(scaled, name + ".neg_scores");
+    const TensorId row_min = b.neg(b.reduce_max(neg, {-1}, true, name + ".neg_row_max"), name + ".row_min");
+    const TensorId margin = scalar_constant(b, name + ".margin", kKeepMaskMargin);
+    const TensorId fill = b.sub(row_min, margin, name + ".fill");
+    const TensorId kept = b.mul(b.sub(scaled, fill, name + ".above_fill"), mask, name + ".kept");
+    masked = b.add(kept, fill, name + ".masked");
+  }
   const TensorId probs = b.softmax(masked, -1, name + ".probs");
   return b.matmul(probs, v, false, false, name);
 }

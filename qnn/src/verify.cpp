@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "edgevl/error.h"
+#include "edgevl/qnn/quant.h"
 
 namespace edgevl::qnn {
 
@@ -21,6 +22,11 @@ void verify(const Graph& g) {
     if (!names.insert(t.name).second) fail(g, ErrorCode::kInvalidArgument, "duplicate tensor name '" + t.name + "'");
     for (int64_t d : t.shape) {
       if (d < 0) fail(g, ErrorCode::kShapeMismatch, "tensor '" + t.name + "' has a negative dimension");
+    }
+    try {
+      validate_encoding(t);
+    } catch (const Error& e) {
+      fail(g, ErrorCode::kInvalidArgument, e.what());
     }
     if (t.kind == TensorKind::kConstant) {
       if (t.data.nbytes != t.nbytes() || (t.nbytes() > 0 && t.data.data == nullptr)) {
@@ -87,7 +93,20 @@ void verify(const Graph& g) {
     }
     InferredOutput io = infer_output(g, op);
     const Tensor& out = ts[static_cast<size_t>(op.outputs[0])];
-    if (io.shape != out.shape || io.dtype != out.dtype) {
+    // A real-valued result (inferred float32) may be stored quantized: the output's encoding says how (uint8/uint16
+    // per tensor). Quantize must produce codes; ops that move data keep their input's encoding.
+    const bool quantized_real = io.dtype == DType::kFloat32 && out.quant.kind == QuantEncoding::Kind::kScaleOffset;
+    const bool dtype_ok = io.dtype == out.dtype || quantized_real;
+    if (op.type == op::kQuantize && !quantized_real)
+      fail(g, ErrorCode::kShapeMismatch, "op '" + op.name + "' (Quantize) output '" + out.name + "' has no per-tensor encoding");
+    if (op.type == op::kTranspose || op.type == op::kReshape || op.type == op::kStridedSlice || op.type == op::kConcat) {
+      for (TensorId id : op.inputs)
+        if (ts[static_cast<size_t>(id)].quant != out.quant)
+          fail(g, ErrorCode::kShapeMismatch, "op '" + op.name + "' (" + op.type + ") moves '" +
+                                                 ts[static_cast<size_t>(id)].name + "' into '" + out.name +
+                                                 "' with another quant encoding (requantize first)");
+    }
+    if (io.shape != out.shape || !dtype_ok) {
       fail(g, ErrorCode::kShapeMismatch, "op '" + op.name + "' (" + op.type + ") output '" + out.name + "' is " +
                                              dtype_name(out.dtype) + " " + shape_to_string(out.shape) + " but its inputs give " +
                                              dtype_name(io.dtype) + " " + shape_to_string(io.shape));

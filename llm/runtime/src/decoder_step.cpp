@@ -6,6 +6,7 @@
 
 #include "edgevl/error.h"
 #include "edgevl/llm/attention_mask.h"
+#include "edgevl/qnn/layers.h"
 
 namespace edgevl::llm {
 
@@ -31,31 +32,34 @@ void run_decoder_step(qnn::Executable& exe, const LlmConfig& config, const float
   std::vector<float> x(static_cast<size_t>(C * H), 0.0f);
   std::memcpy(x.data(), embeds, sizeof(float) * static_cast<size_t>(n_valid * H));
   const MropeTables rope = mrope_cos_sin(positions, config, C);
-  const std::vector<float> mask = llm_attention_mask(cache.length(), n_valid, C, ctx);
+  // A graph built for quantized attention takes a keep mask (1 attend / 0 masked) instead of the additive one.
+  const bool keep = g.find(qnn::kKeepMaskInput) != qnn::kNoTensor;
+  std::vector<float> mask = llm_attention_mask(cache.length(), n_valid, C, ctx);
+  if (keep) qnn::additive_mask_to_keep(mask);
   const std::vector<int64_t> past_shape = cache.buffer_shape(), new_shape{config.num_kv_heads, C, config.head_dim};
-  const size_t kv_elems = static_cast<size_t>(config.num_kv_heads * C * config.head_dim);
-  std::vector<float> new_kv(2 * static_cast<size_t>(config.num_layers) * kv_elems);
+  const size_t kv_bytes = qnn::tensor_nbytes(new_shape, cache.dtype());
+  std::vector<uint8_t> new_kv(2 * static_cast<size_t>(config.num_layers) * kv_bytes);
 
   using qnn::DType;
   std::vector<std::pair<std::string, qnn::ConstTensorView>> in{
       {"embeds", {x.data(), {C, H}, DType::kFloat32}},
       {"rope_cos", {rope.cos.data(), {C, config.head_dim}, DType::kFloat32}},
       {"rope_sin", {rope.sin.data(), {C, config.head_dim}, DType::kFloat32}},
-      {"attn_mask", {mask.data(), {C, ctx + C}, DType::kFloat32}}};
+      {keep ? qnn::kKeepMaskInput : "attn_mask", {mask.data(), {C, ctx + C}, DType::kFloat32}}};
   std::vector<std::pair<std::string, qnn::MutableTensorView>> out{
       {"logits", {logits, {C, config.vocab_size}, DType::kFloat32}}};
   for (int l = 0; l < config.num_layers; ++l) {
     const std::string s = std::to_string(l);
-    float* k = new_kv.data() + (2 * static_cast<size_t>(l)) * kv_elems;
-    in.push_back({"past_key_" + s, {cache.key(l), past_shape, DType::kFloat32}});
-    in.push_back({"past_value_" + s, {cache.value(l), past_shape, DType::kFloat32}});
-    out.push_back({"new_key_" + s, {k, new_shape, DType::kFloat32}});
-    out.push_back({"new_value_" + s, {k + kv_elems, new_shape, DType::kFloat32}});
+    uint8_t* k = new_kv.data() + (2 * static_cast<size_t>(l)) * kv_bytes;
+    in.push_back({"past_key_" + s, {cache.key(l), past_shape, cache.dtype()}});
+    in.push_back({"past_value_" + s, {cache.value(l), past_shape, cache.dtype()}});
+    out.push_back({"new_key_" + s, {k, new_shape, cache.dtype()}});
+    out.push_back({"new_value_" + s, {k + kv_bytes, new_shape, cache.dtype()}});
   }
   exe.run(in, out);
   for (int l = 0; l < config.num_layers; ++l) {
-    const float* k = new_kv.data() + (2 * static_cast<size_t>(l)) * kv_elems;
-    cache.write(l, k, k + kv_elems, C, n_valid);
+    const uint8_t* k = new_kv.data() + (2 * static_cast<size_t>(l)) * kv_bytes;
+    cache.write(l, k, k + kv_bytes, C, n_valid);
   }
   cache.commit(n_valid);
 }

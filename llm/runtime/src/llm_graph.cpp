@@ -15,6 +15,7 @@ using qnn::TensorId;
 
 struct SharedInputs {
   TensorId rope_cos, rope_sin, attn_mask, attn_scale;
+  qnn::MaskMode mask_mode = qnn::MaskMode::kAdditive;
 };
 
 TensorId rms_norm(GraphBuilder& b, const WeightProvider& w, TensorId x, const std::string& name, int64_t width,
@@ -54,7 +55,7 @@ TensorId attention(GraphBuilder& b, const LlmConfig& c, const WeightProvider& w,
   const TensorId qg = b.reshape(q, {KV, G, rows, hd}, p + "self_attn.q_groups");
   const TensorId kg = b.reshape(keys, {KV, 1, total, hd}, p + "self_attn.k_groups");
   const TensorId vg = b.reshape(vals, {KV, 1, total, hd}, p + "self_attn.v_groups");
-  const TensorId o = qnn::masked_attention(b, qg, kg, vg, in.attn_mask, in.attn_scale, p + "self_attn.sdpa");
+  const TensorId o = qnn::masked_attention(b, qg, kg, vg, in.attn_mask, in.attn_scale, p + "self_attn.sdpa", in.mask_mode);
   const TensorId heads = b.reshape(o, {H, rows, hd}, p + "self_attn.out_heads");
   const TensorId merged =
       b.reshape(b.transpose(heads, {1, 0, 2}, p + "self_attn.heads_last"), {rows, H * hd}, p + "self_attn.merged");
@@ -78,7 +79,7 @@ std::string llm_prefill_graph_name(int64_t chunk) { return "llm.prefill.c" + std
 std::string llm_decode_graph_name() { return "llm.decode"; }
 
 qnn::Graph build_llm_graph(const LlmConfig& config, int64_t num_tokens, int64_t context_length,
-                           const WeightProvider& weights, const std::string& graph_name) {
+                           const WeightProvider& weights, const std::string& graph_name, qnn::MaskMode mask_mode) {
   config.validate();
   if (num_tokens < 1)
     throw Error(ErrorCode::kInvalidArgument, "LLM graph num_tokens must be >= 1, got " + std::to_string(num_tokens));
@@ -91,7 +92,8 @@ qnn::Graph build_llm_graph(const LlmConfig& config, int64_t num_tokens, int64_t 
   SharedInputs in;
   in.rope_cos = b.input("rope_cos", {C, hd});
   in.rope_sin = b.input("rope_sin", {C, hd});
-  in.attn_mask = b.input("attn_mask", {C, context_length + C});
+  in.mask_mode = mask_mode;
+  in.attn_mask = b.input(mask_mode == qnn::MaskMode::kKeep ? qnn::kKeepMaskInput : "attn_mask", {C, context_length + C});
   in.attn_scale = qnn::scalar_constant(b, "llm.attn_scale", static_cast<float>(1.0 / std::sqrt(double(hd))));
   for (int l = 0; l < config.num_layers; ++l) {
     x = attention(b, config, weights, x, l, context_length, in);

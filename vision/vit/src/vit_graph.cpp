@@ -15,6 +15,7 @@ using qnn::TensorId;
 
 struct BlockInputs {
   TensorId rope_cos, rope_sin, attn_mask, attn_scale, quick_gelu_alpha;
+  qnn::MaskMode mask_mode = qnn::MaskMode::kAdditive;
 };
 
 TensorId layer_norm(GraphBuilder& b, const WeightProvider& w, TensorId x, const std::string& prefix, int64_t width,
@@ -39,7 +40,7 @@ TensorId attention(GraphBuilder& b, const VitConfig& c, const WeightProvider& w,
   const TensorId q = qnn::apply_rotary_half(b, part(0, "q"), in.rope_cos, in.rope_sin, p + "attn.q_rope");
   const TensorId k = qnn::apply_rotary_half(b, part(1, "k"), in.rope_cos, in.rope_sin, p + "attn.k_rope");
   const TensorId v = part(2, "v");
-  const TensorId o = qnn::masked_attention(b, q, k, v, in.attn_mask, in.attn_scale, p + "attn.sdpa");  // [H, P, hd]
+  const TensorId o = qnn::masked_attention(b, q, k, v, in.attn_mask, in.attn_scale, p + "attn.sdpa", in.mask_mode);  // [H, P, hd]
   const TensorId merged =
       b.reshape(b.transpose(o, {1, 0, 2}, p + "attn.heads_last"), {rows, E}, p + "attn.merged");     // [P, E]
   return b.add(x, qnn::linear(b, w, merged, p + "attn.proj", E, true), p + "attn_residual");
@@ -59,7 +60,8 @@ TensorId mlp(GraphBuilder& b, const VitConfig& c, const WeightProvider& w, Tenso
 
 std::string vit_graph_name(int64_t bucket_patches) { return "vit.p" + std::to_string(bucket_patches); }
 
-qnn::Graph build_vit_graph(const VitConfig& config, int64_t bucket_patches, const WeightProvider& weights) {
+qnn::Graph build_vit_graph(const VitConfig& config, int64_t bucket_patches, const WeightProvider& weights,
+                           qnn::MaskMode mask_mode) {
   config.validate();
   const int64_t P = bucket_patches;
   if (P < config.merge_rows() || P % config.merge_rows() != 0)
@@ -72,7 +74,8 @@ qnn::Graph build_vit_graph(const VitConfig& config, int64_t bucket_patches, cons
   BlockInputs in;
   in.rope_cos = b.input("rope_cos", {P, hd});
   in.rope_sin = b.input("rope_sin", {P, hd});
-  in.attn_mask = b.input("attn_mask", {P, P});
+  in.mask_mode = mask_mode;
+  in.attn_mask = b.input(mask_mode == qnn::MaskMode::kKeep ? qnn::kKeepMaskInput : "attn_mask", {P, P});
   in.attn_scale = qnn::scalar_constant(b, "vit.attn_scale", static_cast<float>(1.0 / std::sqrt(double(hd))));
   in.quick_gelu_alpha = qnn::scalar_constant(b, "vit.quick_gelu_alpha", 1.702f);
 

@@ -37,11 +37,25 @@ TensorId scalar_constant(GraphBuilder& b, const std::string& name, float value);
 /// x[..., :D/2]). x [..., S, D]; cos, sin [S, D] (broadcast over the leading dims). D must be even.
 TensorId apply_rotary_half(GraphBuilder& b, TensorId x, TensorId cos, TensorId sin, const std::string& name);
 
-/// softmax(q·kᵀ·scale + mask)·v over the last two axes: q [..., S, D], k [..., T, D], v [..., T, Dv] (batch dims
-/// broadcast, e.g. q [kv, group, S, D] with k [kv, 1, T, D] for grouped-query attention), mask [S, T] additive,
+/// How attention hides positions.
+///  - kAdditive: `mask` [S, T] is added to the scores (0 attend, a large negative value hide); exact in float.
+///  - kKeep: `mask` [S, T] is a keep mask (1 attend, 0 hide) and hidden scores are replaced by the row minimum minus
+///    kKeepMaskMargin: masked = fill + keep·(scores − fill), fill = min_row(scores) − margin. This is the HTP practice for
+///    quantized graphs (as mllm's QNN path does): a −inf/−1e9 additive mask has no usable uint16 encoding, while every
+///    tensor here keeps the range of real scores (plus the margin). exp(−16) ≈ 1.1e−7, so hidden entries quantize to
+///    probability code 0 and change valid probabilities by less than one uint16 step.
+enum class MaskMode { kAdditive, kKeep };
+constexpr float kKeepMaskMargin = 16.0f;
+/// Graph input name of a keep mask (kKeep); additive masks are called "attn_mask".
+constexpr const char* kKeepMaskInput = "attn_keep";
+/// Turns an additive mask (0 = attend, anything else = hidden) into a keep mask (1 / 0) in place.
+void additive_mask_to_keep(std::vector<float>& mask);
+
+/// softmax(q·kᵀ·scale (+ mask))·v over the last two axes: q [..., S, D], k [..., T, D], v [..., T, Dv] (batch dims
+/// broadcast, e.g. q [kv, group, S, D] with k [kv, 1, T, D] for grouped-query attention), mask [S, T] (see MaskMode),
 /// scale a [1] constant (scalar_constant). Returns [..., S, Dv].
 TensorId masked_attention(GraphBuilder& b, TensorId q, TensorId k, TensorId v, TensorId mask, TensorId scale,
-                          const std::string& name);
+                          const std::string& name, MaskMode mode = MaskMode::kAdditive);
 
 /// For tests and benchmarks: a provider that synthesises deterministic float32 weights from (seed, name): rank-1
 /// tensors named "*.weight" (norm gains) get 1 + amplitude·u, every other tensor amplitude·u / sqrt(fan_in) with

@@ -42,6 +42,10 @@ constexpr const char* kReshape = "Reshape";                // output tensor's sh
 constexpr const char* kConcat = "Concat";                  // param axis
 constexpr const char* kGather = "Gather";                  // table, indices(int32/int64); param axis
 constexpr const char* kStridedSlice = "StridedSlice";      // params begin, end, strides (one per dim, strides > 0)
-constexpr const char* kCast = "Cast";                      // float32 ↔ int32 (toward zero); output dtype is the target
+constexpr const char* kCast = "Cast";
+// Quantization boundaries (QNN "Quantize" / "Dequantize"): float32 → the output's per-tensor encoding (round half to
+// even, saturate), and quantized codes → float32 real values. docs/quantization.md.
+constexpr const char* kQuantize = "Quantize";
+constexpr const char* kDequantize = "Dequantize";                      // float32 ↔ int32 (toward zero); output dtype is the target
 
 }  // namespace edgevl::qnn::op

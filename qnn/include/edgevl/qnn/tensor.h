@@ -12,11 +12,17 @@
 
 namespace edgevl::qnn {
 
-/// Quantization encoding of a tensor, following QNN's encodings. fp32/fp16 graphs leave kind = kNone.
-///  - kScaleOffset: one scale/offset for the tensor; real = scale * (q + offset)  (QNN convention, offset ≤ 0).
-///  - kAxisScaleOffset: per-channel along `axis` (scales/offsets have shape[axis] entries).
-///  - kBlockwiseExpansion (LPBQ): per-channel float scales along `axis` and, for every block of `block_size` elements
-///    along the other (input) axis, an integer multiplier in block_scales: real = scales[c] * block_scales[c,b] * q.
+/// Quantization encoding of a tensor, field for field QNN's Qnn_QuantizeParams_t (QnnTypes.h), with QNN's sign
+/// convention real = scale * (q + offset). fp32/fp16 tensors leave kind = kNone. docs/quantization.md has the rules.
+///  - kScaleOffset (QNN_QUANTIZATION_ENCODING_SCALE_OFFSET): one scale/offset for the tensor (scales/offsets have
+///    1 entry). Activations: uint16 asymmetric (offset <= 0); KV cache: uint8 symmetric, offset -128 (zero point 128).
+///  - kAxisScaleOffset (QNN_QUANTIZATION_ENCODING_AXIS_SCALE_OFFSET): per channel along `axis` (scales/offsets have
+///    shape[axis] entries). w8 weights: int8 symmetric, offsets 0.
+///  - kBlockwiseExpansion (QNN_QUANTIZATION_ENCODING_BLOCKWISE_EXPANSION, LPBQ): per-channel float scales along `axis`
+///    (QNN scaleOffsets, offsets 0) and, for every block of `block_size` elements along `block_axis` (the input-channel
+///    axis; QNN implies it), an unsigned integer multiplier in `block_scales` [channels, num_blocks] row-major (QNN
+///    blocksScale8, blockScaleStorageType 8-bit, blockScaleBitwidth `block_scale_bitwidth` = 4, multipliers 1..16):
+///    real = (scales[c] * block_scales[c, b]) * q. numBlocksPerAxis = shape[block_axis] / block_size.
 struct QuantEncoding {
   enum class Kind { kNone, kScaleOffset, kAxisScaleOffset, kBlockwiseExpansion };
   Kind kind = Kind::kNone;
@@ -25,12 +31,17 @@ struct QuantEncoding {
   std::vector<float> scales;
   std::vector<int32_t> offsets;
   int block_size = 0;
+  int block_axis = -1;
+  int block_scale_bitwidth = 0;
   std::vector<uint8_t> block_scales;
 
+  bool quantized() const { return kind != Kind::kNone; }
   bool operator==(const QuantEncoding& o) const {
     return kind == o.kind && axis == o.axis && bitwidth == o.bitwidth && scales == o.scales &&
-           offsets == o.offsets && block_size == o.block_size && block_scales == o.block_scales;
+           offsets == o.offsets && block_size == o.block_size && block_axis == o.block_axis &&
+           block_scale_bitwidth == o.block_scale_bitwidth && block_scales == o.block_scales;
   }
+  bool operator!=(const QuantEncoding& o) const { return !(*this == o); }
 };
 
 /// Constant bytes: owned (a std::vector kept alive by `owner`) or a view into a mapped bundle (owner = the mapping).

@@ -48,7 +48,10 @@ std::string llm_decode_graph_name();
 /// once each from `weights` and never copied by the builder.
 /// Throws edgevl::Error kInvalidArgument for a bad config, num_tokens < 1 or context_length < 1; whatever the provider
 /// throws for a missing tensor.
+/// `mask_mode` kKeep (quantized graphs): the mask input is "attn_keep" [C, Lctx + C] (1 attend / 0 hidden) instead of
+/// the additive "attn_mask"; see qnn::masked_attention.
 qnn::Graph build_llm_graph(const LlmConfig& config, int64_t num_tokens, int64_t context_length,
-                           const WeightProvider& weights, const std::string& graph_name);
+                           const WeightProvider& weights, const std::string& graph_name,
+                           qnn::MaskMode mask_mode = qnn::MaskMode::kAdditive);
 
 }  // namespace edgevl::llm

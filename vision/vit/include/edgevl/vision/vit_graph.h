@@ -30,6 +30,9 @@ std::string vit_graph_name(int64_t bucket_patches);
 /// Linear layers are FullyConnected ops (run lower_linear_to_conv2d before compiling for the HTP).
 /// Weights are requested once each from `weights` and never copied by the builder.
 /// Throws edgevl::Error kInvalidArgument for a bad config or bucket; whatever the provider throws for a missing tensor.
-qnn::Graph build_vit_graph(const VitConfig& config, int64_t bucket_patches, const WeightProvider& weights);
+/// `mask_mode`: kAdditive takes input "attn_mask" [P, P] (0 / -inf-like); kKeep (quantized graphs) takes "attn_keep"
+/// [P, P] (1 / 0) and hides scores as qnn::masked_attention documents.
+qnn::Graph build_vit_graph(const VitConfig& config, int64_t bucket_patches, const WeightProvider& weights,
+                           qnn::MaskMode mask_mode = qnn::MaskMode::kAdditive);
 
 }  // namespace edgevl::vision

@@ -1,0 +1,46 @@
+// The emulator's kernel table (internal): every op type maps to a kernel over an OpRun; the executable resolves each
+// op once at prepare (float/index kernels directly, ops touching per-tensor-quantized tensors through the requantize
+// wrapper in emulator.cpp). Adding a kernel = adding a table entry in emulator_kernels.cpp.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "edgevl/qnn/backend.h"
+#include "edgevl/qnn/graph.h"
+#include "thread_pool.h"
+
+namespace edgevl::qnn {
+
+/// What a kernel sees during one run: the op, the tensors' current buffers (ptr[id]), the pool and the float mode.
+struct OpRun {
+  const Graph* graph = nullptr;
+  const Op* op = nullptr;
+  uint8_t* const* ptr = nullptr;
+  ThreadPool* pool = nullptr;
+  FloatMode mode = FloatMode::kFp32;
+  std::vector<float>* scratch = nullptr;  ///< per-executable scratch (im2col)
+
+  const Tensor& T(TensorId id) const { return graph->tensors()[static_cast<size_t>(id)]; }
+  float* f(TensorId id) const { return reinterpret_cast<float*>(ptr[static_cast<size_t>(id)]); }
+  uint8_t* raw(TensorId id) const { return ptr[static_cast<size_t>(id)]; }
+};
+
+using Kernel = std::function<void(const OpRun&)>;
+
+struct KernelEntry {
+  Kernel fn;
+  bool moves_data = false;  ///< moves elements unchanged: runs on quantized codes as they are (same encoding in/out)
+  /// Input slots the kernel reads raw even when quantized: GEMM weights (w8/LPBQ) and Gather tables.
+  std::vector<size_t> weight_slots;
+};
+
+/// The table entry of `op_type`, or nullptr when the emulator has none.
+const KernelEntry* find_kernel(const std::string& op_type);
+
+/// Slots of `op` whose constant may be read raw by the kernel (float16, not-yet-rounded float32, int8/int4 weights).
+bool is_weight_slot(const Op& op, size_t slot);
+
+}  // namespace edgevl::qnn
