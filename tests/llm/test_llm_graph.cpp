@@ -102,8 +102,10 @@ TEST(LlmGraph, ChunkedPrefillEqualsOneChunk) {
     for (int h = 0; h < c.num_kv_heads; ++h)
       for (int64_t i = 0; i < 10 * c.head_dim; ++i) {
         const size_t at = size_t(h * kCtx * c.head_dim + i);
-        ASSERT_NEAR(cache4.key(l)[at], cache16.key(l)[at], 1e-5);
-        ASSERT_NEAR(cache4.value(l)[at], cache16.value(l)[at], 1e-5);
+        auto fk = [&](const llm::KvCache& kc) { return static_cast<const float*>(kc.key(l))[at]; };
+        auto fv = [&](const llm::KvCache& kc) { return static_cast<const float*>(kc.value(l))[at]; };
+        ASSERT_NEAR(fk(cache4), fk(cache16), 1e-5);
+        ASSERT_NEAR(fv(cache4), fv(cache16), 1e-5);
       }
   // Logits vary with the position (the comparison is not vacuous).
   double diff = 0;

@@ -144,8 +144,8 @@ TEST(KvCacheTest, WriteCommitTruncate) {
   std::vector<float> k1(2 * 1 * 3, 7.0f), v1(2 * 1 * 3, -7.0f);
   cache.write(1, k1.data(), v1.data(), 1, 1);
   cache.commit(1);
-  const float* K = cache.key(1);
-  const float* V = cache.value(1);
+  const auto* K = static_cast<const float*>(cache.key(1));
+  const auto* V = static_cast<const float*>(cache.value(1));
   for (int h = 0; h < 2; ++h) {
     for (int r = 0; r < 3; ++r)
       for (int d = 0; d < 3; ++d) {
