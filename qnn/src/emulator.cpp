@@ -67,6 +67,13 @@ class EmulatorExecutable final : public Executable {
     }
     bind_inputs(inputs);
     bind_outputs(outputs);
+    if (observer_) {
+      for (TensorId id : graph_.inputs()) {
+        const Tensor& t = ts[static_cast<size_t>(id)];
+        if (t.dtype == DType::kFloat32 && !t.quant.quantized())
+          observer_(t, reinterpret_cast<const float*>(ptr_[static_cast<size_t>(id)]), static_cast<size_t>(t.num_elements()));
+      }
+    }
     OpRun r;
     r.graph = &graph_;
     r.ptr = ptr_.data();

@@ -36,8 +36,9 @@ LlmConfig tiny_config() {
 }
 
 std::unique_ptr<qnn::Executable> prepare(const LlmConfig& c, int64_t rows,
-                                         qnn::Precision precision = qnn::Precision::kFp32) {
-  qnn::Graph g = build_llm_graph(c, rows, kCtx, qnn::random_weight_provider(11), "g");
+                                         qnn::Precision precision = qnn::Precision::kFp32,
+                                         qnn::MaskMode mask = qnn::MaskMode::kAdditive) {
+  qnn::Graph g = build_llm_graph(c, rows, kCtx, qnn::random_weight_provider(11), "g", mask);
   qnn::lower_linear_to_conv2d(g);
   return qnn::prepare_emulator(g, precision, 1);
 }
@@ -221,3 +222,25 @@ TEST(LlmGraph, RealSizeBuildKeepsWeightViews) {
   EXPECT_EQ(g.tensor(g.find("logits")).shape, (std::vector<int64_t>{32, 151936}));
   EXPECT_EQ(g.tensor(g.find("past_key_27")).shape, (std::vector<int64_t>{2, 1024, 128}));
 }
+
+// The keep-mask attention of quantized graphs (row minimum - margin instead of an additive -1e9) gives the additive
+// mask's results in float: padded chunk rows and empty cache slots stay hidden.
+TEST(LlmGraph, KeepMaskMatchesAdditiveMask) {
+  const LlmConfig c = tiny_config();
+  auto add = prepare(c, 4);
+  auto keep = prepare(c, 4, qnn::Precision::kFp32, qnn::MaskMode::kKeep);
+  ASSERT_NE(keep->graph().find(qnn::kKeepMaskInput), qnn::kNoTensor);
+  ASSERT_EQ(keep->graph().find("attn_mask"), qnn::kNoTensor);
+  const Prompt p = make_prompt(c, kPrompt);
+  KvCache ca(c.num_layers, c.num_kv_heads, kCtx, c.head_dim), ck(c.num_layers, c.num_kv_heads, kCtx, c.head_dim);
+  const std::vector<float> la = prefill(*add, c, 4, p, ca), lk = prefill(*keep, c, 4, p, ck);
+  ASSERT_EQ(la.size(), lk.size());
+  double max_abs = 0, max_diff = 0;
+  for (size_t i = 0; i < la.size(); ++i) {
+    max_abs = std::max(max_abs, double(std::fabs(la[i])));
+    max_diff = std::max(max_diff, double(std::fabs(la[i] - lk[i])));
+  }
+  EXPECT_GT(max_abs, 0.1);
+  EXPECT_LT(max_diff, 1e-4 * max_abs);
+}
+

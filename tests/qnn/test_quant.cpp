@@ -8,6 +8,7 @@
 
 #include "edgevl/error.h"
 #include "edgevl/qnn/bundle.h"
+#include "edgevl/qnn/calibration.h"
 #include "edgevl/qnn/quant.h"
 #include "qnn_test_util.h"
 
@@ -204,4 +205,37 @@ TEST(Encoding, InvalidIsRejected) {
   t.quant.block_scales[0] = 1;
   t.quant.scales[1] = -1.0f;
   EXPECT_THROW(validate_encoding(t), Error);
+}
+
+// Calibration: the observer sees graph inputs and op outputs by name; data-movement ops join encoding groups; ranges
+// become uint16 (or uint8 zero-point-128) encodings over the group's union.
+TEST(Calibration, RangesGroupsAndEncodings) {
+  GraphBuilder b("c");
+  TensorId x = b.input("x", {2, 3});
+  TensorId r = b.reshape(x, {3, 2}, "r");
+  b.output(b.relu(r, "relu"), "y");
+  Graph g = b.finish();
+  auto exe = prepare_emulator(g, Precision::kFp32, 1);
+  RangeObserver obs;
+  exe->set_observer(obs.hook());
+  std::vector<float> y(6);
+  for (const std::vector<float>& in : {std::vector<float>{-2, 1, 0, 3, 0.5f, 1}, std::vector<float>{-1, 0, 0, 1, 0, 7}})
+    exe->run({{"x", {in.data(), {2, 3}, DType::kFloat32}}}, {{"y", {y.data(), {3, 2}, DType::kFloat32}}});
+  const auto& rs = obs.ranges();
+  ASSERT_EQ(rs.count("x"), 1u);
+  EXPECT_FLOAT_EQ(rs.at("x").min, -2.0f);
+  EXPECT_FLOAT_EQ(rs.at("x").max, 7.0f);
+  EXPECT_FLOAT_EQ(rs.at("x").lo(RangeStat::kMeanMinMax), -1.5f);
+  EXPECT_FLOAT_EQ(rs.at("y").min, 0.0f);
+  EXPECT_EQ(rs.at("y").count, 2u);
+
+  const auto groups = encoding_groups({&g});
+  EXPECT_EQ(groups.at("x"), groups.at("r"));
+  EXPECT_EQ(groups.count("y"), 0u);
+  auto enc = encodings_from_ranges(rs, groups, {}, RangeStat::kMinMax);
+  EXPECT_TRUE(enc.at("x") == enc.at("r"));
+  EXPECT_TRUE(enc.at("x") == activation_encoding(-2.0f, 7.0f));
+  auto kv = encodings_from_ranges(rs, groups, {"r"}, RangeStat::kMinMax);
+  EXPECT_TRUE(kv.at("x") == symmetric_uint8_encoding(7.0f));  // the whole group becomes uint8
+  EXPECT_THROW(encodings_from_ranges({}, groups, {}, RangeStat::kMinMax), Error);
 }

@@ -26,8 +26,8 @@ struct MutableTensorView {
   DType dtype = DType::kFloat32;
 };
 
-/// Calibration hook: called after every op whose output is float32 (not quantized) with the output tensor and its
-/// values (`count` floats, valid only during the call). Used to record activation ranges (calibration.h).
+/// Calibration hook: called for every float32 (not quantized) graph input after binding and after every op whose
+/// output is float32, with the tensor and its values (`count` floats, valid only during the call). Used to record activation ranges (calibration.h).
 using TensorObserver = std::function<void(const Tensor& tensor, const float* values, size_t count)>;
 
 /// A graph prepared for one back end. run() is thread-compatible: one run at a time per Executable (distinct
