@@ -378,7 +378,8 @@ public class BindingTest {
     long rssEnd = Fixture.rssKb();
     System.out.printf("[BindingTest] %d open/generate/close cycles: RSS %d KiB after %d, %d KiB after %d (%+d KiB)%n",
         cycles, rssWarm, warmup, rssEnd, cycles, rssEnd - rssWarm);
-    // A leaked model (mapped weights) or session (KV cache) per cycle would add far more than 16 MiB.
-    assertTrue("RSS grew by " + (rssEnd - rssWarm) + " KiB", rssEnd - rssWarm < 16 * 1024);
+    // A leaked model (2.5 MB of mapped weights) or session (KV cache) per cycle would add gigabytes over 900 cycles;
+    // 48 MiB leaves room for the JVM's own heap and JIT growth, which vary from run to run.
+    assertTrue("RSS grew by " + (rssEnd - rssWarm) + " KiB", rssEnd - rssWarm < 48 * 1024);
   }
 }
