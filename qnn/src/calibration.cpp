@@ -7,6 +7,7 @@
 
 #include "edgevl/error.h"
 #include "edgevl/qnn/quant.h"
+#include "shape_util.h"
 
 namespace edgevl::qnn {
 
@@ -56,8 +57,7 @@ std::map<std::string, std::string> encoding_groups(const std::vector<const Graph
   };
   for (const Graph* g : graphs) {
     for (const Op& op : g->ops()) {
-      if (op.type != op::kReshape && op.type != op::kTranspose && op.type != op::kStridedSlice && op.type != op::kConcat)
-        continue;
+      if (!is_data_movement_op(op.type)) continue;
       const std::string out = find(g->tensor(op.outputs[0]).name);
       for (TensorId i : op.inputs) {
         const Tensor& t = g->tensor(i);

@@ -17,8 +17,6 @@
 
 namespace edgevl::qnn {
 
-const char* precision_name(Precision p) { return float_mode_name(p); }
-
 namespace {
 
 constexpr size_t kArenaAlign = 64;
@@ -103,18 +101,18 @@ class EmulatorExecutable final : public Executable {
   // those views, and a quantized output is requantized from float scratch into its codes.
   void run_requantized(const PreparedOp& p, OpRun& r) {
     float* fs = float_scratch_.data();
-    std::vector<std::pair<TensorId, uint8_t*>> saved;
+    saved_.clear();  // capacity kept: no allocation per op after the first run
     for (const auto& [id, off] : p.dequant_inputs) {
       const Tensor& t = graph_.tensors()[static_cast<size_t>(id)];
       dequantize_values(ptr_[static_cast<size_t>(id)], static_cast<size_t>(t.num_elements()), t.quant, t.dtype, fs + off);
-      saved.emplace_back(id, ptr_[static_cast<size_t>(id)]);
+      saved_.emplace_back(id, ptr_[static_cast<size_t>(id)]);
       ptr_[static_cast<size_t>(id)] = reinterpret_cast<uint8_t*>(fs + off);
     }
     const TensorId o = p.op->outputs[0];
     uint8_t* codes = ptr_[static_cast<size_t>(o)];
     if (p.quantized_output) ptr_[static_cast<size_t>(o)] = reinterpret_cast<uint8_t*>(fs + p.output_scratch);
     p.fn(r);
-    for (auto it = saved.rbegin(); it != saved.rend(); ++it) ptr_[static_cast<size_t>(it->first)] = it->second;
+    for (const auto& [id, original] : saved_) ptr_[static_cast<size_t>(id)] = original;
     if (p.quantized_output) {
       const Tensor& y = graph_.tensors()[static_cast<size_t>(o)];
       const float* v = fs + p.output_scratch;
@@ -149,18 +147,16 @@ class EmulatorExecutable final : public Executable {
       PreparedOp p;
       p.op = &op;
       p.fn = e->fn;
-      const bool boundary = op.type == op::kQuantize || op.type == op::kDequantize;
       for (size_t s = 0; s < op.inputs.size(); ++s) {
         const Tensor& t = ts[static_cast<size_t>(op.inputs[s])];
         if (!t.quant.quantized()) continue;
-        const bool weight = std::find(e->weight_slots.begin(), e->weight_slots.end(), s) != e->weight_slots.end();
         if (!per_tensor_quantized(t)) {
-          if (!weight)
+          if (!e->is_weight_slot(s))
             throw Error(ErrorCode::kUnsupported, "emulator: op '" + op.name + "' (" + op.type + ") reads the per-channel "
                                                  "quantized '" + t.name + "' outside a weight slot");
           continue;
         }
-        if (e->moves_data || boundary) continue;
+        if (e->on_codes) continue;
         bool seen = false;
         for (const auto& d : p.dequant_inputs) seen = seen || d.first == op.inputs[s];
         if (!seen) {
@@ -169,7 +165,7 @@ class EmulatorExecutable final : public Executable {
         }
       }
       const Tensor& out = ts[static_cast<size_t>(op.outputs[0])];
-      if (per_tensor_quantized(out) && !e->moves_data && !boundary) {
+      if (per_tensor_quantized(out) && !e->on_codes) {
         p.quantized_output = true;
         p.output_scratch = scratch;
         scratch += align_up(static_cast<size_t>(out.num_elements()) * sizeof(float)) / sizeof(float);
@@ -324,6 +320,7 @@ class EmulatorExecutable final : public Executable {
   std::vector<float> im2col_;
   size_t float_scratch_size_ = 0;
   std::vector<float> float_scratch_;
+  std::vector<std::pair<TensorId, uint8_t*>> saved_;  // pointers the requantize wrapper swapped out
   TensorObserver observer_;
 };
 

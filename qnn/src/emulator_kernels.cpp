@@ -345,8 +345,8 @@ std::map<std::string, KernelEntry> make_table() {
   t[op::kStridedSlice] = {strided_slice, true, {}};
   t[op::kGather] = {gather, false, {0}};
   t[op::kCast] = {cast, false, {}};
-  t[op::kQuantize] = {quantize, false, {}};
-  t[op::kDequantize] = {dequantize, false, {}};
+  t[op::kQuantize] = {quantize, true, {}};
+  t[op::kDequantize] = {dequantize, true, {}};
   return t;
 }
 
@@ -358,9 +358,13 @@ const KernelEntry* find_kernel(const std::string& op_type) {
   return it == table.end() ? nullptr : &it->second;
 }
 
+bool KernelEntry::is_weight_slot(size_t slot) const {
+  return std::find(weight_slots.begin(), weight_slots.end(), slot) != weight_slots.end();
+}
+
 bool is_weight_slot(const Op& op, size_t slot) {
   const KernelEntry* e = find_kernel(op.type);
-  return e && std::find(e->weight_slots.begin(), e->weight_slots.end(), slot) != e->weight_slots.end();
+  return e && e->is_weight_slot(slot);
 }
 
 }  // namespace edgevl::qnn

@@ -32,9 +32,12 @@ using Kernel = std::function<void(const OpRun&)>;
 
 struct KernelEntry {
   Kernel fn;
-  bool moves_data = false;  ///< moves elements unchanged: runs on quantized codes as they are (same encoding in/out)
+  /// Reads and writes quantized codes itself (data movement: same encoding in/out; Quantize/Dequantize), so it runs
+  /// without the requantize wrapper.
+  bool on_codes = false;
   /// Input slots the kernel reads raw even when quantized: GEMM weights (w8/LPBQ) and Gather tables.
   std::vector<size_t> weight_slots;
+  bool is_weight_slot(size_t slot) const;
 };
 
 /// The table entry of `op_type`, or nullptr when the emulator has none.

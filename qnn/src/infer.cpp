@@ -70,6 +70,9 @@ const std::set<std::string>& unary_types() {
 
 bool is_binary_op(const std::string& type) { return binary_types().count(type) != 0; }
 bool is_unary_op(const std::string& type) { return unary_types().count(type) != 0; }
+bool is_data_movement_op(const std::string& type) {
+  return type == op::kReshape || type == op::kTranspose || type == op::kStridedSlice || type == op::kConcat;
+}
 
 std::vector<int64_t> broadcast_shapes(const std::vector<int64_t>& a, const std::vector<int64_t>& b, bool* ok) {
   size_t r = std::max(a.size(), b.size());

@@ -9,6 +9,8 @@ namespace edgevl::qnn {
 
 bool is_binary_op(const std::string& type);
 bool is_unary_op(const std::string& type);
+/// Reshape, Transpose, StridedSlice, Concat: ops that move elements unchanged (quantized codes keep their encoding).
+bool is_data_movement_op(const std::string& type);
 
 /// numpy broadcast of two shapes; *ok = false if they do not broadcast.
 std::vector<int64_t> broadcast_shapes(const std::vector<int64_t>& a, const std::vector<int64_t>& b, bool* ok);

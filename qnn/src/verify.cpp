@@ -4,6 +4,7 @@
 
 #include "edgevl/error.h"
 #include "edgevl/qnn/quant.h"
+#include "shape_util.h"
 
 namespace edgevl::qnn {
 
@@ -99,7 +100,7 @@ void verify(const Graph& g) {
     const bool dtype_ok = io.dtype == out.dtype || quantized_real;
     if (op.type == op::kQuantize && !quantized_real)
       fail(g, ErrorCode::kShapeMismatch, "op '" + op.name + "' (Quantize) output '" + out.name + "' has no per-tensor encoding");
-    if (op.type == op::kTranspose || op.type == op::kReshape || op.type == op::kStridedSlice || op.type == op::kConcat) {
+    if (is_data_movement_op(op.type)) {
       for (TensorId id : op.inputs)
         if (ts[static_cast<size_t>(id)].quant != out.quant)
           fail(g, ErrorCode::kShapeMismatch, "op '" + op.name + "' (" + op.type + ") moves '" +

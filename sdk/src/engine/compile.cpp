@@ -122,7 +122,7 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
     throw Error(ErrorCode::kNotFound, "compile: " + hf_dir + " has no tokenizer.json");
   auto ck = std::make_shared<models::Qwen2VLCheckpoint>(models::Qwen2VLCheckpoint::open(hf_dir));
   BundleInfo info = info_from_checkpoint(*ck);
-  info.precision = qnn::precision_name(options.precision);
+  info.precision = qnn::float_mode_name(options.precision);
   info.context_length = options.context_length;
   info.chunk = options.chunk;
 

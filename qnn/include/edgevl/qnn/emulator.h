@@ -15,9 +15,8 @@
 
 namespace edgevl::qnn {
 
-/// Compatibility spelling of FloatMode for the emulator's callers.
+/// Compatibility spelling of FloatMode for the emulator's callers (name it with float_mode_name()).
 using Precision = FloatMode;
-const char* precision_name(Precision p);  ///< "fp32", "fp16"
 
 /// The emulator back end (also reachable as backend_by_name("emulator")).
 const Backend& emulator_backend();
