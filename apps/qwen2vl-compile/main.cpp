@@ -1,5 +1,6 @@
-// qwen2vl-compile --model HF_DIR --out NAME.evl [--precision fp32|fp16] [--context-length N] [--chunk N]
-//                 [--max-pixels N]
+// qwen2vl-compile --model HF_DIR --out NAME.evl [--precision fp32|fp16|w8a16|w4a16] [--block-size 16|32|64]
+//                 [--vit-precision fp32|fp16|w8a16] [--calibration FILE.jsonl] [--calibration-tokens N]
+//                 [--context-length N] [--chunk N] [--max-pixels N]
 // Compiles a Hugging Face Qwen2-VL checkpoint into an EdgeVL bundle (static graphs + mmappable weights), showing a
 // progress bar and a summary on stderr. The bundle is written atomically (a temporary directory renamed at the end).
 #include <CLI/CLI.hpp>
@@ -18,8 +19,19 @@ int main(int argc, char** argv) {
   app.add_option("--model", model, "Hugging Face model directory (config.json, *.safetensors, tokenizer.json, ...)")
       ->required();
   app.add_option("--out", out, "output bundle directory, e.g. qwen2vl.evl")->required();
-  app.add_option("--precision", precision, "fp32 (reference) or fp16")
-      ->check(CLI::IsMember({"fp32", "fp16"}))
+  app.add_option("--precision", precision,
+                 "fp32 (reference), fp16, w8a16 or w4a16 (LPBQ int4 weights, uint16 activations, uint8 KV cache)")
+      ->check(CLI::IsMember({"fp32", "fp16", "w8a16", "w4a16"}))
+      ->capture_default_str();
+  app.add_option("--block-size", opt.block_size, "LPBQ block of input channels (w4a16)")
+      ->check(CLI::IsMember({16, 32, 64}))
+      ->capture_default_str();
+  app.add_option("--vit-precision", opt.vit_precision, "vision tower: fp32, fp16 or w8a16 (default: the preset's)")
+      ->check(CLI::IsMember({"fp32", "fp16", "w8a16"}));
+  app.add_option("--calibration", opt.calibration_file,
+                 "calibration samples, JSONL {\"prompt\": ..., \"image\": PATH} per line (default: built-in samples)");
+  app.add_option("--calibration-tokens", opt.calibration_new_tokens, "tokens generated per calibration sample")
+      ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   app.add_option("--context-length", opt.context_length, "tokens per conversation (prompt + generated)")
       ->check(CLI::PositiveNumber)
@@ -35,7 +47,7 @@ int main(int argc, char** argv) {
   }
 
   return edgevl::apps::run_guarded("qwen2vl-compile", [&] {
-    opt.precision = precision == "fp16" ? edgevl::Precision::kFp16 : edgevl::Precision::kFp32;
+    opt.precision = edgevl::precision_from_name(precision);
     edgevl::apps::ProgressBar bar;
     opt.progress = [&](const std::string& stage, size_t done, size_t total) { bar.update(stage, done, total); };
     std::fprintf(stderr, "compiling %s -> %s (%s, context %lld, chunk %lld)\n", model.c_str(), out.c_str(),
@@ -53,10 +65,14 @@ int main(int argc, char** argv) {
     for (auto b : s.vit_buckets) buckets += (buckets.empty() ? "" : ", ") + std::to_string(b);
     std::fprintf(stderr,
                  "done: %s\n  graphs (%zu): %s\n  ViT buckets (patches): %s\n  weights: %s, bundle: %s\n"
-                 "  time: %.1f s\n",
+                 "  recipe: %s\n  time: %.1f s",
                  out.c_str(), s.graphs.size(), graphs.c_str(), buckets.c_str(),
                  edgevl::apps::format_bytes(s.weights_bytes).c_str(), edgevl::apps::format_bytes(s.bundle_bytes).c_str(),
-                 s.seconds);
+                 s.recipe.c_str(), s.seconds);
+    if (s.calibration_samples)
+      std::fprintf(stderr, " (calibration: %zu samples, %.1f s)", s.calibration_samples, s.calibration_seconds);
+    std::fprintf(stderr, "\n");
+    for (const auto& n : s.notes) std::fprintf(stderr, "  note: %s\n", n.c_str());
     return edgevl::apps::kExitOk;
   });
 }

@@ -21,7 +21,6 @@ namespace {
 
 constexpr size_t kArenaAlign = 64;
 
-bool is_float(DType d) { return d == DType::kFloat32 || d == DType::kFloat16; }
 bool per_tensor_quantized(const Tensor& t) { return t.quant.kind == QuantEncoding::Kind::kScaleOffset; }
 size_t align_up(size_t n) { return (n + kArenaAlign - 1) / kArenaAlign * kArenaAlign; }
 

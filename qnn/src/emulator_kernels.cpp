@@ -30,13 +30,20 @@ size_t axis_of(const Op& op, size_t rank) {
   return static_cast<size_t>((op.param_int("axis") + r) % r);
 }
 
-size_t elem_bytes(const Tensor& t) { return dtype_size_bits(t.dtype) / 8; }
+// Per-tensor-quantized tensors reach a kernel as float32 views (the requantize wrapper); weight encodings (w8, LPBQ)
+// reach it as their codes.
+bool weight_codes(const Tensor& t) {
+  return t.quant.kind == QuantEncoding::Kind::kAxisScaleOffset || t.quant.kind == QuantEncoding::Kind::kBlockwiseExpansion;
+}
+DType view_dtype(const Tensor& t) { return t.quant.kind == QuantEncoding::Kind::kScaleOffset ? DType::kFloat32 : t.dtype; }
+size_t elem_bytes(const Tensor& t) { return dtype_size_bits(view_dtype(t)) / 8; }  // what a float kernel sees
+size_t code_bytes(const Tensor& t) { return dtype_size_bits(t.dtype) / 8; }         // what data movement moves
 
 GemmB gemm_b(const OpRun& r, TensorId id, int64_t ld, bool trans) {
   const Tensor& t = r.T(id);
   const bool is_const = t.kind == TensorKind::kConstant;
-  GemmB b{r.raw(id), t.dtype, ld, trans, is_const && t.dtype == DType::kFloat32 && r.mode == FloatMode::kFp16};
-  if (t.quant.quantized()) {
+  GemmB b{r.raw(id), view_dtype(t), ld, trans, is_const && t.dtype == DType::kFloat32 && r.mode == FloatMode::kFp16};
+  if (weight_codes(t)) {
     b.quant = &t.quant;
     b.shape = &t.shape;
   }
@@ -117,7 +124,7 @@ void matmul(const OpRun& r) {
   const auto sa = bstr(as), sb = bstr(bs);
   const int64_t batches = prod(os, 0, rb);
   const size_t bes = elem_bytes(r.T(ib));
-  const bool quant_b = r.T(ib).quant.quantized();
+  const bool quant_b = weight_codes(r.T(ib));
   if (quant_b && b_mat != r.T(ib).num_elements())
     throw Error(ErrorCode::kUnsupported, "op '" + op.name + "': a batched MatMul over a quantized weight");
   auto one = [&](int64_t bi, ThreadPool* pool) {
@@ -211,7 +218,7 @@ void argmax(const OpRun& r) {
 void transpose(const OpRun& r) {
   const Tensor& out = r.T(r.op->outputs[0]);
   kernels::transpose(r.raw(r.op->inputs[0]), r.T(r.op->inputs[0]).shape, r.op->param_ints("perm"),
-                     r.raw(r.op->outputs[0]), elem_bytes(out));
+                     r.raw(r.op->outputs[0]), code_bytes(out));
 }
 
 void reshape(const OpRun& r) {
@@ -226,7 +233,7 @@ void concat(const OpRun& r) {
   const int64_t outer = prod(os, 0, ax), inner = prod(os, ax + 1, os.size());
   int64_t at = 0;
   for (TensorId t : r.op->inputs) {
-    kernels::concat_part(r.raw(t), outer, r.T(t).shape[ax], inner, r.raw(r.op->outputs[0]), os[ax], at, elem_bytes(out));
+    kernels::concat_part(r.raw(t), outer, r.T(t).shape[ax], inner, r.raw(r.op->outputs[0]), os[ax], at, code_bytes(out));
     at += r.T(t).shape[ax];
   }
 }
@@ -238,7 +245,7 @@ void strided_slice(const OpRun& r) {
   const Tensor& out = r.T(op.outputs[0]);
   auto spec = normalize_slice(s, op.param_ints("begin"), op.param_ints("end"), op.param_ints("strides"), &err);
   kernels::strided_slice(r.raw(op.inputs[0]), s, spec.begin, spec.strides, out.shape, r.raw(op.outputs[0]),
-                         elem_bytes(out));
+                         code_bytes(out));
 }
 
 void gather(const OpRun& r) {
@@ -253,8 +260,8 @@ void gather(const OpRun& r) {
   const uint8_t* tab = r.raw(it);
   uint8_t* out = r.raw(o);
   const size_t in_es = elem_bytes(table);
-  const size_t out_es = r.T(o).quant.quantized() ? sizeof(float) : elem_bytes(r.T(o));  // wrapper: float view
-  const bool quant = table.quant.quantized();
+  const size_t out_es = elem_bytes(r.T(o));
+  const bool quant = weight_codes(table);
   const bool round = table.dtype == DType::kFloat32 && r.mode == FloatMode::kFp16 && table.kind == TensorKind::kConstant;
   for (int64_t k = 0; k < nidx; ++k) {
     int64_t idx = i64 ? reinterpret_cast<const int64_t*>(r.raw(ii))[k] : reinterpret_cast<const int32_t*>(r.raw(ii))[k];

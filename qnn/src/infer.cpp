@@ -10,7 +10,6 @@ namespace edgevl::qnn {
 
 namespace {
 
-bool is_float(DType d) { return d == DType::kFloat32 || d == DType::kFloat16; }
 bool is_index(DType d) { return d == DType::kInt32 || d == DType::kInt64; }
 // A tensor holding real values: float, or integer codes with a quantization encoding.
 bool is_real(const Tensor& t) { return is_float(t.dtype) || t.quant.quantized(); }

@@ -2,7 +2,9 @@
 
 #include <filesystem>
 
+#include "calibration_samples.h"
 #include "edgevl/error.h"
+#include "edgevl/models/qwen2vl_recipe.h"
 #include "engine/engine.h"
 
 namespace edgevl {
@@ -13,19 +15,40 @@ CompileSummary compile_model(const std::string& hf_dir, const std::string& out_b
   if (!fs::is_directory(hf_dir, ec))
     throw Error(ErrorCode::kNotFound, "model directory " + hf_dir + ": no such directory");
   if (out_bundle.empty()) throw Error(ErrorCode::kInvalidArgument, "compile: empty output bundle path");
+  if (options.calibration_new_tokens < 1 || options.calibration_new_tokens > 4096)
+    throw Error(ErrorCode::kInvalidArgument, "compile: calibration_new_tokens must be in [1, 4096], got " +
+                                                 std::to_string(options.calibration_new_tokens));
   engine::CompileOptions eo;
-  eo.precision = options.precision == Precision::kFp16 ? qnn::Precision::kFp16 : qnn::Precision::kFp32;
+  eo.recipe = models::recipe_preset(precision_name(options.precision), options.block_size, options.vit_precision);
   eo.context_length = options.context_length;
   eo.chunk = options.chunk;
   eo.max_pixels = options.max_pixels;
   eo.vit_buckets = options.vit_buckets;
   eo.progress = options.progress;
+  // The calibration samples are read (and their images checked) before any long work.
+  std::vector<CalibrationSample> samples;
+  if (eo.recipe.needs_calibration()) {
+    samples = options.calibration_file.empty() ? default_calibration_samples()
+                                               : load_calibration_file(options.calibration_file);
+    eo.calibrate = [&](const std::string& float_bundle) {
+      return run_calibration(float_bundle, samples, options.calibration_new_tokens, [&](size_t done, size_t total) {
+        if (options.progress) options.progress("calibrate", done, total);
+      });
+    };
+  } else if (!options.calibration_file.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, std::string("compile: a calibration file was given but precision ") +
+                                                 precision_name(options.precision) + " is not calibrated");
+  }
   const engine::CompileSummary s = engine::compile_qwen2vl(hf_dir, out_bundle, eo);
   CompileSummary out;
   out.graphs = s.graphs;
   out.vit_buckets = s.buckets;
   out.weights_bytes = s.weights_bytes;
   out.seconds = s.seconds;
+  out.calibration_seconds = s.calibration_seconds;
+  out.calibration_samples = samples.size();
+  out.recipe = eo.recipe.to_json().dump();
+  out.notes = s.notes;
   for (const auto& entry : fs::recursive_directory_iterator(out_bundle, ec))
     if (entry.is_regular_file(ec)) out.bundle_bytes += entry.file_size(ec);
   return out;

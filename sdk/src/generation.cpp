@@ -1,5 +1,6 @@
 #include "edgevl/generation.h"
 
+#include "edgevl/error.h"
 #include "edgevl/model.h"
 
 namespace edgevl {
@@ -32,8 +33,16 @@ const char* precision_name(Precision precision) {
   switch (precision) {
     case Precision::kFp32: return "fp32";
     case Precision::kFp16: return "fp16";
+    case Precision::kW8A16: return "w8a16";
+    case Precision::kW4A16: return "w4a16";
   }
   return "unknown";
+}
+
+Precision precision_from_name(const std::string& name) {
+  for (Precision p : {Precision::kFp32, Precision::kFp16, Precision::kW8A16, Precision::kW4A16})
+    if (name == precision_name(p)) return p;
+  throw Error(ErrorCode::kInvalidArgument, "precision '" + name + "' is not one of fp32, fp16, w8a16, w4a16");
 }
 
 }  // namespace edgevl

@@ -24,14 +24,14 @@ GenerationConfig generation_defaults_from_json(const nlohmann::json& g) {
   return d;
 }
 
-Model Model::open(const std::string& bundle_path) {
+std::shared_ptr<Model::Impl> open_model_impl(const std::string& bundle_path, const engine::EngineOptions& options) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::exists(bundle_path, ec)) throw Error(ErrorCode::kNotFound, "model bundle " + bundle_path + ": no such file or directory");
   if (!fs::is_directory(bundle_path, ec))
     throw Error(ErrorCode::kCorruptFile, "model bundle " + bundle_path + ": not a directory (a bundle is a NAME.evl/ directory)");
-  auto impl = std::make_shared<Impl>();
-  impl->engine = engine::Qwen2VLEngine::open(bundle_path);
+  auto impl = std::make_shared<Model::Impl>();
+  impl->engine = engine::Qwen2VLEngine::open(bundle_path, options);
   const engine::BundleInfo& bi = impl->engine->info();
   impl->tokenizer = llm::Tokenizer::from_file(impl->engine->tokenizer_path());
   const std::string pp = impl->engine->preprocessor_config_path();
@@ -42,7 +42,7 @@ Model Model::open(const std::string& bundle_path) {
   ModelInfo& info = impl->info;
   info.path = bundle_path;
   info.family = engine::kQwen2VLFamily;
-  info.precision = bi.precision == "fp16" ? Precision::kFp16 : Precision::kFp32;
+  info.precision = precision_from_name(bi.recipe.preset);
   info.context_length = bi.context_length;
   info.prefill_chunk = bi.chunk;
   info.vit_buckets = bi.vit_buckets;
@@ -59,8 +59,10 @@ Model Model::open(const std::string& bundle_path) {
     throw Error(ErrorCode::kCorruptFile, "model bundle " + bundle_path + ": tokenizer has " +
                                              std::to_string(impl->tokenizer->vocab_size()) + " ids but the model only " +
                                              std::to_string(bi.vocab_size));
-  return Model(std::move(impl));
+  return impl;
 }
+
+Model Model::open(const std::string& bundle_path) { return Model(open_model_impl(bundle_path, {})); }
 
 const ModelInfo& Model::info() const { return impl_->info; }
 const GenerationConfig& Model::generation_defaults() const { return impl_->defaults; }

@@ -24,6 +24,9 @@ struct Model::Impl {
   int32_t image_pad_id = -1;               ///< image_token_id
 };
 
+/// Opens a bundle as Model::open does, with engine options (calibration: fp32 float mode and observers).
+std::shared_ptr<Model::Impl> open_model_impl(const std::string& bundle_path, const engine::EngineOptions& options);
+
 /// Generation defaults from a generation_config.json object (HF semantics, see Model::generation_defaults()).
 GenerationConfig generation_defaults_from_json(const nlohmann::json& generation_config);
 

@@ -79,7 +79,6 @@ class DemoReference : public ::testing::Test {
     manifest_ = read_json(manifest_path);
     const std::string bundle = (fs::path(demo_test::work_dir("reference")) / "shapes-fp32.evl").string();
     engine::CompileOptions o;
-    o.precision = qnn::Precision::kFp32;
     o.chunk = 16;  // the prompts (about 50 tokens) span several chunks, chunk ends falling inside the image
     o.context_length = 128;
     o.vit_buckets = {80, 128};  // 80 patches (grids 8x10, 10x8) fill a bucket exactly, 100 (10x10) is padded to 128

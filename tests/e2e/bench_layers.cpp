@@ -39,7 +39,7 @@ qnn::WeightProvider fp16_weights() {
 // Runs `g` (lowered) with every float input filled with small values (masks zero) and every output bound.
 void run_graph(benchmark::State& state, qnn::Graph g) {
   qnn::lower_linear_to_conv2d(g);
-  auto exe = qnn::prepare_emulator(g, qnn::Precision::kFp16, 0);
+  auto exe = qnn::prepare_emulator(g, qnn::FloatMode::kFp16, 0);
   std::vector<std::vector<float>> bufs;
   std::vector<std::pair<std::string, qnn::ConstTensorView>> in;
   std::vector<std::pair<std::string, qnn::MutableTensorView>> out;

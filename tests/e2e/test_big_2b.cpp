@@ -60,7 +60,7 @@ TEST(Big2B, CompileOpenRunSharedWeights) {
   const fs::path bundle_dir = work / ("qwen2vl-2b-" + precision + ".evl");
 
   engine::CompileOptions opt;
-  opt.precision = precision == "fp32" ? qnn::Precision::kFp32 : qnn::Precision::kFp16;
+  opt.recipe = models::recipe_preset(precision);
   opt.context_length = 1024;
   opt.chunk = 32;
   opt.vit_buckets = {1024};

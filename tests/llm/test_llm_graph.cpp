@@ -36,7 +36,7 @@ LlmConfig tiny_config() {
 }
 
 std::unique_ptr<qnn::Executable> prepare(const LlmConfig& c, int64_t rows,
-                                         qnn::Precision precision = qnn::Precision::kFp32,
+                                         qnn::FloatMode precision = qnn::FloatMode::kFp32,
                                          qnn::MaskMode mask = qnn::MaskMode::kAdditive) {
   qnn::Graph g = build_llm_graph(c, rows, kCtx, qnn::random_weight_provider(11), "g", mask);
   qnn::lower_linear_to_conv2d(g);
@@ -149,7 +149,7 @@ TEST(LlmGraph, Fp16PrefillStaysFiniteAndClose) {
   const LlmConfig c = tiny_config();
   const Prompt p = make_prompt(c, kPrompt);
   auto exe32 = prepare(c, 4);
-  auto exe16 = prepare(c, 4, qnn::Precision::kFp16);
+  auto exe16 = prepare(c, 4, qnn::FloatMode::kFp16);
   KvCache a(c.num_layers, c.num_kv_heads, kCtx, c.head_dim), b(c.num_layers, c.num_kv_heads, kCtx, c.head_dim);
   const std::vector<float> f32 = prefill(*exe32, c, 4, p, a);
   const std::vector<float> f16 = prefill(*exe16, c, 4, p, b);
@@ -228,7 +228,7 @@ TEST(LlmGraph, RealSizeBuildKeepsWeightViews) {
 TEST(LlmGraph, KeepMaskMatchesAdditiveMask) {
   const LlmConfig c = tiny_config();
   auto add = prepare(c, 4);
-  auto keep = prepare(c, 4, qnn::Precision::kFp32, qnn::MaskMode::kKeep);
+  auto keep = prepare(c, 4, qnn::FloatMode::kFp32, qnn::MaskMode::kKeep);
   ASSERT_NE(keep->graph().find(qnn::kKeepMaskInput), qnn::kNoTensor);
   ASSERT_EQ(keep->graph().find("attn_mask"), qnn::kNoTensor);
   const Prompt p = make_prompt(c, kPrompt);

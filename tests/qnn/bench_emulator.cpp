@@ -31,7 +31,7 @@ void BM_Conv1x1(benchmark::State& state) {
   }
   b.output(b.conv2d(x, wt, std::nullopt), "y");
   Graph g = b.finish();
-  auto exe = prepare_emulator(g, fp16 ? Precision::kFp16 : Precision::kFp32, 0);
+  auto exe = prepare_emulator(g, fp16 ? FloatMode::kFp16 : FloatMode::kFp32, 0);
   std::vector<float> xv(static_cast<size_t>(M * IN), 0.5f), yv(static_cast<size_t>(M * OUT));
   for (auto _ : state) {
     exe->run({{"x", {xv.data(), {1, 1, M, IN}, DType::kFloat32}}}, {{"y", {yv.data(), {1, 1, M, OUT}, DType::kFloat32}}});

@@ -29,7 +29,7 @@ inline size_t numel(const std::vector<int64_t>& s) {
 
 /// Runs `g` with float inputs (by name) and returns every float output by name.
 inline std::map<std::string, std::vector<float>> run(const Graph& g, const std::map<std::string, std::vector<float>>& in,
-                                                      Precision p = Precision::kFp32, int threads = 2) {
+                                                      FloatMode p = FloatMode::kFp32, int threads = 2) {
   auto exe = prepare_emulator(g, p, threads);
   std::vector<std::pair<std::string, ConstTensorView>> ins;
   for (auto& [name, v] : in) {

@@ -80,7 +80,7 @@ struct Model {
 };
 
 std::vector<float> run_ids(const Graph& g, const std::vector<int32_t>& ids) {
-  auto exe = prepare_emulator(g, Precision::kFp32, 2);
+  auto exe = prepare_emulator(g, FloatMode::kFp32, 2);
   std::vector<float> out(ids.size() * 8);
   exe->run({{"ids", {ids.data(), {int64_t(ids.size())}, DType::kInt32}}},
            {{"out", {out.data(), {int64_t(ids.size()), 8}, DType::kFloat32}}});
@@ -166,7 +166,7 @@ TEST_F(BundleTest, RoundTripSharesWeightsAndReproducesOutputs) {
   EXPECT_EQ(run_ids(d, ids1), run_ids(decode_, ids1));
 
   // Wrong input shape at run time on a bundle graph.
-  auto exe = prepare_emulator(d, Precision::kFp32, 1);
+  auto exe = prepare_emulator(d, FloatMode::kFp32, 1);
   expect_error([&] { exe->run({{"ids", {ids4.data(), {4}, DType::kInt32}}}, {}); }, ErrorCode::kShapeMismatch, {"ids"});
 
   // Rewriting over an existing bundle replaces it.

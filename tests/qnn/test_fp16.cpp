@@ -72,8 +72,8 @@ std::vector<float> dyadic(size_t n, uint32_t seed, int denom_log2, int range) {
 TEST(QnnFp16, SmallMlpWithinOnePercentOfFp32) {
   Graph g = small_mlp(random_floats(64 * 32, 1, -0.3f, 0.3f), random_floats(64, 2), random_floats(16 * 64, 3, -0.3f, 0.3f));
   auto xv = random_floats(4 * 32, 4, -2, 2);
-  auto f32 = run(g, {{"x", xv}}, Precision::kFp32)["y"];
-  auto f16 = run(g, {{"x", xv}}, Precision::kFp16)["y"];
+  auto f32 = run(g, {{"x", xv}}, FloatMode::kFp32)["y"];
+  auto f16 = run(g, {{"x", xv}}, FloatMode::kFp16)["y"];
   double num = 0, den = 0;
   bool differs = false;
   for (size_t i = 0; i < f32.size(); ++i) {
@@ -134,7 +134,7 @@ TEST(QnnFp16, ExactlyEqualsBoundaryRoundingReference) {
     Graph gg = g;
     if (lowered) lower_linear_to_conv2d(gg);
     for (int threads : {1, 2}) {
-      auto out = run(gg, {{"x", xv}}, Precision::kFp16, threads);
+      auto out = run(gg, {{"x", xv}}, FloatMode::kFp16, threads);
       for (size_t i = 0; i < ref_y.size(); ++i) {
         ASSERT_EQ(out["y"][i], ref_y[i]) << "lowered=" << lowered << " i=" << i;
         ASSERT_EQ(out["y3"][i], ref_y3[i]) << "lowered=" << lowered << " i=" << i;

@@ -156,7 +156,7 @@ TEST(QnnOps, LargeGemmMultithreadedFp32AndFp16Weights) {
     b.output(b.conv2d(x, w, std::nullopt), "y");
     Graph g = b.finish();
     auto xv = random_floats(M * K, 10);
-    auto out = run(g, {{"x", xv}}, Precision::kFp32, 2)["y"];
+    auto out = run(g, {{"x", xv}}, FloatMode::kFp32, 2)["y"];
     std::vector<float> ref(M * N);
     for (int m = 0; m < M; ++m)
       for (int n = 0; n < N; ++n) {
@@ -191,7 +191,7 @@ TEST(QnnOps, TransposedHalfWeightsInColumnAndDepthBlocks) {
       Graph g = b.finish();
       for (int threads : {1, 2}) {
         SCOPED_TRACE(testing::Message() << "K=" << K << " N=" << N << " matmul=" << matmul << " threads=" << threads);
-        expect_near(run(g, {{"x", xv}}, Precision::kFp32, threads)["y"], ref, 1e-4f);
+        expect_near(run(g, {{"x", xv}}, FloatMode::kFp32, threads)["y"], ref, 1e-4f);
       }
     }
   }
@@ -243,7 +243,7 @@ TEST(QnnOps, IntAddAndCastAndArgmax) {
   std::vector<float> xv = {0.5f, 3.0f, 3.0f, -1.0f, -2.5f, -7.0f, 1.9f, -0.1f};
   std::vector<float> fo(6);
   std::vector<int32_t> am(2), xi(8);
-  auto exe = prepare_emulator(g, Precision::kFp32, 1);
+  auto exe = prepare_emulator(g, FloatMode::kFp32, 1);
   exe->run({{"pos", {pos.data(), {2, 3}, DType::kInt32}}, {"x", {xv.data(), {2, 4}, DType::kFloat32}}},
            {{"f", {fo.data(), {2, 3}, DType::kFloat32}}, {"am", {am.data(), {2}, DType::kInt32}},
             {"xi", {xi.data(), {2, 4}, DType::kInt32}}});
@@ -415,7 +415,7 @@ TEST(QnnOps, ReshapeTakesOverItsInputsBuffer) {
     auto r = b.reduce_sum(b.reshape(a, {10, 100}), {1}, false);
     b.output(input_read_later ? b.add(r, b.reduce_sum(b.reshape(a, {100, 10}), {0}, false)) : r, "y");
     Graph g = b.finish();
-    auto exe = prepare_emulator(g, Precision::kFp32, 1);
+    auto exe = prepare_emulator(g, FloatMode::kFp32, 1);
     if (!input_read_later) {
       EXPECT_LT(exe->arena_bytes(), 2u * 4000u);
     }
@@ -425,7 +425,7 @@ TEST(QnnOps, ReshapeTakesOverItsInputsBuffer) {
         ref[size_t(i)] += std::max(0.0f, xv[size_t(i * 100 + j)]);
         if (input_read_later) ref[size_t(i)] += std::max(0.0f, xv[size_t(j * 10 + i)]);
       }
-    expect_near(run(g, {{"x", xv}}, Precision::kFp32, 1)["y"], ref, 1e-5f);
+    expect_near(run(g, {{"x", xv}}, FloatMode::kFp32, 1)["y"], ref, 1e-5f);
   }
 }
 
@@ -464,7 +464,7 @@ TEST(QnnOps, GatherAxes) {
     std::vector<int32_t> idv = {6, 0, 3, 3};
     std::vector<int64_t> cv = {2, 0};
     std::vector<float> rows(12), co(14);
-    auto exe = prepare_emulator(g, Precision::kFp32, 1);
+    auto exe = prepare_emulator(g, FloatMode::kFp32, 1);
     exe->run({{"ids", {idv.data(), {2, 2}, DType::kInt32}}, {"cols", {cv.data(), {2}, DType::kInt64}}},
              {{"rows", {rows.data(), {2, 2, D}, DType::kFloat32}}, {"cols_out", {co.data(), {V, 2}, DType::kFloat32}}});
     auto val = [&](int r, int c) { return half ? half_to_float(th[r * D + c]) : tv[r * D + c]; };
@@ -484,7 +484,7 @@ TEST(QnnOps, RunTimeBindingErrors) {
   auto x = b.input("x", {2, 3});
   b.output(b.neg(x), "y");
   Graph g = b.finish();
-  auto exe = prepare_emulator(g, Precision::kFp32, 1);
+  auto exe = prepare_emulator(g, FloatMode::kFp32, 1);
   std::vector<float> xv(6), yv(6), big(12);
   auto code_of = [&](auto fn) {
     try {

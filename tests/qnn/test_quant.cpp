@@ -215,7 +215,7 @@ TEST(Calibration, RangesGroupsAndEncodings) {
   TensorId r = b.reshape(x, {3, 2}, "r");
   b.output(b.relu(r, "relu"), "y");
   Graph g = b.finish();
-  auto exe = prepare_emulator(g, Precision::kFp32, 1);
+  auto exe = prepare_emulator(g, FloatMode::kFp32, 1);
   RangeObserver obs;
   exe->set_observer(obs.hook());
   std::vector<float> y(6);

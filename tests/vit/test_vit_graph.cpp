@@ -38,7 +38,7 @@ std::vector<float> random_pixels(int64_t rows, int64_t dim, uint32_t seed) {
 }
 
 // Runs the ViT of `bucket` on prepared inputs; returns all [bucket/4, out_hidden] output rows.
-std::vector<float> run_vit(const VitConfig& c, const VitInputs& in, qnn::Precision precision = qnn::Precision::kFp32) {
+std::vector<float> run_vit(const VitConfig& c, const VitInputs& in, qnn::FloatMode precision = qnn::FloatMode::kFp32) {
   qnn::Graph g = build_vit_graph(c, in.bucket, qnn::random_weight_provider(7));
   qnn::lower_linear_to_conv2d(g);
   auto exe = qnn::prepare_emulator(g, precision, 1);
@@ -104,7 +104,7 @@ TEST(VitGraph, Fp16MaskedRowsStayFinite) {
   const std::vector<float> px = random_pixels(24, c.patch_dim(), 4);
   const VitInputs in = make_vit_inputs(px.data(), 24, {{1, 4, 6}}, 32, c);
   const std::vector<float> f32 = run_vit(c, in);
-  const std::vector<float> f16 = run_vit(c, in, qnn::Precision::kFp16);
+  const std::vector<float> f16 = run_vit(c, in, qnn::FloatMode::kFp16);
   for (float v : f16) ASSERT_TRUE(std::isfinite(v));
   expect_rows_near(f16, 0, f32, 0, 6, 24, 2e-2f);
 }

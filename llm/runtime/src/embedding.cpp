@@ -11,6 +11,8 @@ namespace edgevl::llm {
 void embed_tokens(const EmbeddingTable& table, const int32_t* ids, int64_t n, float* out) {
   if (!table.data || table.vocab < 1 || table.hidden < 1)
     throw Error(ErrorCode::kInvalidArgument, "embed_tokens: embedding table is empty");
+  if (table.dtype == EmbeddingDType::kInt8 && !table.row_scales)
+    throw Error(ErrorCode::kInvalidArgument, "embed_tokens: int8 embedding table without row scales");
   if (n < 0 || (n > 0 && (!ids || !out))) throw Error(ErrorCode::kInvalidArgument, "embed_tokens: null ids or output");
   const size_t hidden = static_cast<size_t>(table.hidden);
   for (int64_t i = 0; i < n; ++i) {
@@ -34,6 +36,12 @@ void embed_tokens(const EmbeddingTable& table, const int32_t* ids, int64_t n, fl
           const uint32_t bits = static_cast<uint32_t>(src[c]) << 16;
           std::memcpy(dst + c, &bits, sizeof(float));
         }
+        break;
+      }
+      case EmbeddingDType::kInt8: {
+        const int8_t* src = static_cast<const int8_t*>(table.data) + offset;
+        const float scale = table.row_scales[id];
+        for (size_t c = 0; c < hidden; ++c) dst[c] = scale * static_cast<float>(src[c]);
         break;
       }
     }

@@ -12,7 +12,17 @@
 namespace edgevl {
 
 struct CompileOptions {
-  Precision precision = Precision::kFp32;
+  Precision precision = Precision::kFp32;  ///< the recipe preset (model.h); w8a16/w4a16 are calibrated
+  int block_size = 32;                     ///< LPBQ block of input channels for w4a16: 16, 32 or 64
+  /// Vision tower: "" = the preset's (fp32 for fp32, else fp16), "fp32", "fp16" or "w8a16" (calibrated).
+  std::string vit_precision;
+  /// Calibration samples for quantized presets: a JSONL file, one object per line,
+  /// {"prompt": "...", "image": "a.jpg"} or {"prompt": "...", "images": ["a.jpg", "b.png"]} (paths relative to the
+  /// file; no image = a text-only sample). Empty = the built-in samples (synthetic images and generic prompts; a model
+  /// with its own domain should pass samples of it). Each sample is answered greedily for calibration_new_tokens tokens
+  /// so the decode graph is observed too.
+  std::string calibration_file;
+  int calibration_new_tokens = 16;
   int64_t context_length = 1024;       ///< tokens per conversation (prompt + generated); ≥ chunk
   int64_t chunk = 32;                  ///< tokens per prefill graph run
   int64_t max_pixels = 0;              ///< image size cap for smart_resize; 0 = preprocessor_config.json's max_pixels
@@ -27,14 +37,18 @@ struct CompileSummary {
   uint64_t weights_bytes = 0;          ///< bytes of the weights file (shared weights stored once)
   uint64_t bundle_bytes = 0;           ///< all files of the bundle
   double seconds = 0;
+  double calibration_seconds = 0;      ///< part of `seconds` spent running calibration samples
+  size_t calibration_samples = 0;
+  std::string recipe;                  ///< the bundle's recipe as JSON text (docs/quantization.md)
+  std::vector<std::string> notes;      ///< recipe fallbacks, e.g. a weight stored w8 because LPBQ blocks do not fit
 };
 
 /// Compiles the Qwen2-VL checkpoint in `hf_dir` (config.json, *.safetensors, tokenizer.json, preprocessor_config.json,
 /// optional generation_config.json) into the bundle directory `out_bundle` (conventionally NAME.evl). Atomic: the bundle
 /// is written under a temporary name and renamed when complete, so an interrupted compile never leaves a bundle that
 /// opens; an existing `out_bundle` is replaced. Throws edgevl::Error: kNotFound (hf_dir or a file in it),
-/// kCorruptFile (malformed config/checkpoint), kUnsupported (not a Qwen2-VL checkpoint), kInvalidArgument (options),
-/// kIo (write failure).
+/// kCorruptFile (malformed config/checkpoint, or a calibration file line), kUnsupported (not a Qwen2-VL checkpoint),
+/// kInvalidArgument (options), kIo (write failure). Options and the calibration file are checked before any long work.
 CompileSummary compile_model(const std::string& hf_dir, const std::string& out_bundle, const CompileOptions& options = {});
 
 /// True when `path` is a directory with a bundle manifest (cheap check, no validation).

@@ -10,10 +10,17 @@
 
 namespace edgevl {
 
-/// Numerics a bundle was compiled for (docs/architecture.md, "Numerics"): fp32 = reference; fp16 = weights and every
-/// op output rounded to float16 (compute in float32), as the HTP runs FP16.
-enum class Precision { kFp32, kFp16 };
-const char* precision_name(Precision precision);  ///< "fp32" / "fp16"
+/// Numerics a bundle was compiled for: a preset of the quantization recipe (docs/quantization.md, "Recipes").
+///  - kFp32: the reference, everything float32;
+///  - kFp16: weights and every op output rounded to float16 (compute in float32), as the HTP runs FP16;
+///  - kW8A16: LLM weights int8 per output channel (QNN AXIS_SCALE_OFFSET), activations uint16, KV cache uint8
+///    (zero point 128), embedding int8 per row, ViT fp16;
+///  - kW4A16: as kW8A16 but the LLM's linear weights LPBQ int4 (QNN BLOCKWISE_EXPANSION, blocks of 32 input channels by
+///    default); the head int8.
+enum class Precision { kFp32, kFp16, kW8A16, kW4A16 };
+const char* precision_name(Precision precision);  ///< "fp32" / "fp16" / "w8a16" / "w4a16"
+/// The precision called `name`; throws edgevl::Error kInvalidArgument naming it and listing the valid names.
+Precision precision_from_name(const std::string& name);
 
 /// Facts about an opened bundle.
 struct ModelInfo {
@@ -44,6 +51,7 @@ class Model {
 
   struct Impl;  ///< internal
   const std::shared_ptr<const Impl>& impl() const { return impl_; }
+  static Model from_impl(std::shared_ptr<const Impl> impl) { return Model(std::move(impl)); }  ///< internal
 
  private:
   explicit Model(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}

@@ -45,7 +45,7 @@ nlohmann::json BundleInfo::to_json() const {
               {"vision_start_token_id", vision_start_token_id},
               {"vision_end_token_id", vision_end_token_id},
               {"eos_token_ids", eos_token_ids}};
-  j["precision"] = precision;
+  j["recipe"] = recipe.to_json();
   j["context_length"] = context_length;
   j["chunk"] = chunk;
   j["vit_buckets"] = vit_buckets;
@@ -93,7 +93,15 @@ BundleInfo BundleInfo::from_json(const nlohmann::json& j) {
   get(ids, "vision_start_token_id", b.vision_start_token_id);
   get(ids, "vision_end_token_id", b.vision_end_token_id);
   get(ids, "eos_token_ids", b.eos_token_ids);
-  get(j, "precision", b.precision);
+  if (j.contains("recipe")) {
+    b.recipe = models::Qwen2VLRecipe::from_json(j["recipe"]);
+  } else {  // bundles written before recipes existed: a float precision name
+    std::string precision = "fp32";
+    get(j, "precision", precision);
+    if (precision != "fp32" && precision != "fp16")
+      throw Error(ErrorCode::kCorruptFile, "bundle model metadata: precision '" + precision + "' is not fp32 or fp16");
+    b.recipe = models::recipe_preset(precision);
+  }
   get(j, "context_length", b.context_length);
   get(j, "chunk", b.chunk);
   get(j, "vit_buckets", b.vit_buckets);

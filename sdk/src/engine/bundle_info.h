@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "edgevl/models/qwen2vl_recipe.h"
+
 namespace edgevl::engine {
 
 /// Family string of Qwen2-VL bundles (BundleWriterOptions::family).
@@ -29,7 +31,7 @@ struct BundleInfo {
   int32_t image_token_id = 151655, vision_start_token_id = 151652, vision_end_token_id = 151653;
   std::vector<int32_t> eos_token_ids{151645, 151643};
   // compile settings
-  std::string precision = "fp32";  ///< "fp32" | "fp16"
+  models::Qwen2VLRecipe recipe;  ///< how every tensor is stored (its preset: "fp32", "fp16", "w8a16", "w4a16")
   int64_t context_length = 0, chunk = 0;
   std::vector<int64_t> vit_buckets;  ///< ascending
   int64_t min_pixels = 3136, max_pixels = 12845056;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "edgevl/error.h"
 #include "edgevl/llm/llm_graph.h"
@@ -10,6 +11,7 @@
 #include "edgevl/qnn/bundle.h"
 #include "edgevl/qnn/graph_builder.h"
 #include "edgevl/qnn/passes.h"
+#include "edgevl/qnn/quantize_pass.h"
 #include "edgevl/qnn/verify.h"
 #include "edgevl/vision/preprocessor_config.h"
 #include "edgevl/vision/vit_graph.h"
@@ -112,9 +114,66 @@ void check_options(const CompileOptions& o) {
 
 }  // namespace
 
+namespace {
+
+bool is_kv_name(const std::string& n) {
+  for (const char* p : {"past_key_", "past_value_", "new_key_", "new_value_"})
+    if (n.rfind(p, 0) == 0) return true;
+  return false;
+}
+
+/// The activation part of the plan for one half of the model (the ViT graphs, or the LLM decoder graphs): every float
+/// value tensor gets its calibrated encoding (a16), or only the KV cache (kv_bits without a16).
+void plan_activations(const std::vector<qnn::Graph*>& half, const std::map<std::string, qnn::ObservedRange>& ranges,
+                      bool a16, bool kv8, qnn::RangeStat stat, qnn::QuantPlan& plan, std::vector<std::string>& notes,
+                      const std::string& what) {
+  if (!a16 && !kv8) return;
+  std::vector<const qnn::Graph*> cg(half.begin(), half.end());
+  std::set<std::string> uint8_names;
+  if (kv8)
+    for (const qnn::Graph* g : cg)
+      for (const std::string& n : qnn::float_value_tensors(*g))
+        if (is_kv_name(n)) uint8_names.insert(n);
+  if (ranges.empty())
+    throw Error(ErrorCode::kInternal, "compile: calibration observed no " + what + " tensor");
+  const std::map<std::string, std::string> groups = qnn::encoding_groups(cg);
+  const std::map<std::string, qnn::QuantEncoding> enc = qnn::encodings_from_ranges(ranges, groups, uint8_names, stat);
+  // A tensor takes its group's encoding (data-movement ops need one encoding in and out): with KV only, exactly the
+  // groups that hold a KV tensor are quantized.
+  auto rep = [&](const std::string& n) {
+    auto gi = groups.find(n);
+    return gi == groups.end() ? n : gi->second;
+  };
+  std::set<std::string> kv_groups;
+  for (const std::string& u : uint8_names) kv_groups.insert(rep(u));
+  std::set<std::string> wanted;
+  for (const qnn::Graph* g : cg)
+    for (const std::string& n : qnn::float_value_tensors(*g))
+      if (a16 || kv_groups.count(rep(n))) wanted.insert(n);
+  size_t missing = 0;
+  for (const std::string& n : wanted) {
+    auto e = enc.find(n);
+    if (e == enc.end()) e = enc.find(rep(n));
+    if (e == enc.end()) {
+      ++missing;
+      continue;
+    }
+    plan.activations[n] = e->second;
+    if (is_kv_name(n)) plan.quantized_io.insert(n);
+  }
+  if (missing)
+    notes.push_back(std::to_string(missing) + " " + what + " tensors were never observed by calibration and stay float");
+}
+
+}  // namespace
+
 CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bundle_dir, const CompileOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   check_options(options);
+  const models::Qwen2VLRecipe& recipe = options.recipe;
+  if (recipe.needs_calibration() && !options.calibrate)
+    throw Error(ErrorCode::kInvalidArgument, "compile: recipe " + recipe.preset + " needs calibration but no "
+                                             "calibration runner was given");
   auto progress = [&](const std::string& stage, size_t done, size_t total) {
     if (options.progress) options.progress(stage, done, total);
   };
@@ -122,7 +181,7 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
     throw Error(ErrorCode::kNotFound, "compile: " + hf_dir + " has no tokenizer.json");
   auto ck = std::make_shared<models::Qwen2VLCheckpoint>(models::Qwen2VLCheckpoint::open(hf_dir));
   BundleInfo info = info_from_checkpoint(*ck);
-  info.precision = qnn::float_mode_name(options.precision);
+  info.recipe = recipe;
   info.context_length = options.context_length;
   info.chunk = options.chunk;
 
@@ -143,10 +202,11 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
 
   const vision::VitConfig vit = vit_config_from_info(info);
   const llm::LlmConfig llm_cfg = llm_config_from_info(info);
-  const qnn::DType wtype =
-      options.precision == qnn::Precision::kFp16 ? qnn::DType::kFloat16 : qnn::DType::kFloat32;
-  CheckpointWeights weights([ck](const std::string& n) { return ck->find(n); }, ck, wtype);
+  CheckpointWeights weights([ck](const std::string& n) { return ck->find(n); }, ck, recipe.float_weight_dtype());
   const qnn::WeightProvider provider = weights.provider();
+  // Quantized attention cannot take a -inf additive mask: a16 graphs take the keep mask.
+  const qnn::MaskMode vit_mask = recipe.vit_activation_bits ? qnn::MaskMode::kKeep : qnn::MaskMode::kAdditive;
+  const qnn::MaskMode llm_mask = recipe.llm_activation_bits ? qnn::MaskMode::kKeep : qnn::MaskMode::kAdditive;
 
   // Lowering transposes each linear weight once per model half: a TransposeCache (keyed by the source bytes' address)
   // per half, while the provider's cache keeps those sources alive, makes prefill and decode (and the ViT buckets)
@@ -163,29 +223,94 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
   progress("build", 0, total);
   {
     qnn::TransposeCache vit_cache;
-    for (int64_t p : buckets) finish_graph(vision::build_vit_graph(vit, p, provider), vit_cache);
+    for (int64_t p : buckets) finish_graph(vision::build_vit_graph(vit, p, provider, vit_mask), vit_cache);
   }
   weights.clear_cache();  // the graphs hold what they use
   {
     qnn::TransposeCache llm_cache;
-    finish_graph(llm::build_llm_graph(llm_cfg, options.chunk, options.context_length, provider, info.prefill_graph),
+    finish_graph(
+        llm::build_llm_graph(llm_cfg, options.chunk, options.context_length, provider, info.prefill_graph, llm_mask),
+        llm_cache);
+    finish_graph(llm::build_llm_graph(llm_cfg, 1, options.context_length, provider, info.decode_graph, llm_mask),
                  llm_cache);
-    finish_graph(llm::build_llm_graph(llm_cfg, 1, options.context_length, provider, info.decode_graph), llm_cache);
     finish_graph(build_embed_graph(info, provider), llm_cache);
   }
   weights.clear_cache();
 
   qnn::BundleWriterOptions wo;
   wo.family = kQwen2VLFamily;
-  wo.model_metadata = info.to_json();
   for (const char* f : {"tokenizer.json", "tokenizer_config.json", "preprocessor_config.json",
                         "generation_config.json", "chat_template.json"}) {
     const fs::path p = fs::path(hf_dir) / f;
     if (fs::exists(p)) wo.extra_files.push_back(p.string());
   }
+  CompileSummary s;
+
+  // Calibration: the float graphs are written as a temporary bundle, run on the samples with observers, then removed.
+  CalibrationRanges ranges;
+  if (recipe.needs_calibration()) {
+    const auto tc = std::chrono::steady_clock::now();
+    const std::string tmp = bundle_dir + ".calibration.tmp";
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    BundleInfo float_info = info;
+    float_info.recipe = models::recipe_preset(recipe.float_mode == qnn::FloatMode::kFp32 ? "fp32" : "fp16");
+    wo.model_metadata = float_info.to_json();
+    qnn::write_bundle(tmp, graphs, wo, options.progress);
+    try {
+      ranges = options.calibrate(tmp);
+    } catch (...) {
+      fs::remove_all(tmp, ec);
+      throw;
+    }
+    fs::remove_all(tmp, ec);
+    s.calibration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tc).count();
+  }
+
+  // Quantization plan: weights by the recipe, activations from calibration.
+  if (recipe.llm_quantized() || recipe.vit_quantized() || recipe.embedding_int8) {
+    qnn::QuantPlan vit_plan, llm_plan;
+    std::vector<qnn::Graph*> vit_graphs, llm_graphs;
+    for (qnn::Graph& g : graphs) {
+      const bool is_vit = g.name().rfind("vit.", 0) == 0;
+      if (g.name() != info.embed_graph) (is_vit ? vit_graphs : llm_graphs).push_back(&g);
+      qnn::QuantPlan& plan = is_vit ? vit_plan : llm_plan;
+      for (const qnn::LinearWeight& w : qnn::linear_weights(g)) {
+        if (plan.weights.count(w.name)) continue;
+        const bool is_head = !is_vit && w.out_channels == info.vocab_size;
+        const models::LinearChoice c = models::choose_linear_weight(recipe, w, is_vit, is_head, &s.notes);
+        if (c.quantized) plan.weights[w.name] = c.spec;
+      }
+    }
+    if (recipe.embedding_int8) {  // per row = per output channel of a tied head, which reads the table itself
+      qnn::WeightQuantSpec e;
+      e.channel_axis = 0;
+      e.method = recipe.weight_range;
+      llm_plan.weights[info.embed_tensor] = e;
+    }
+    plan_activations(vit_graphs, ranges.vit, recipe.vit_activation_bits != 0, false, recipe.activation_range, vit_plan,
+                     s.notes, "ViT");
+    plan_activations(llm_graphs, ranges.llm, recipe.llm_activation_bits != 0, recipe.kv_bits != 0,
+                     recipe.activation_range, llm_plan, s.notes, "LLM");
+    qnn::QuantizedWeightCache qcache;
+    size_t done = 0;
+    progress("quantize", 0, graphs.size());
+    for (qnn::Graph& g : graphs) {
+      const bool is_vit = g.name().rfind("vit.", 0) == 0;
+      qnn::QuantPlan plan = is_vit ? vit_plan : llm_plan;
+      if (g.name() == info.embed_graph) plan.activations.clear();  // the host's lookup table only
+      const qnn::QuantizeStats st = qnn::quantize_graph(g, plan, &qcache);
+      s.quantized_activations += st.activations;
+      qnn::attach_encoding_arrays(g);
+      qnn::verify(g);
+      progress("quantize", ++done, graphs.size());
+    }
+    s.quantized_weights = int(qcache.entries.size());
+  }
+
+  wo.model_metadata = info.to_json();
   qnn::write_bundle(bundle_dir, graphs, wo, options.progress);
 
-  CompileSummary s;
   for (const auto& g : graphs) s.graphs.push_back(g.name());
   s.buckets = buckets;
   std::error_code ec;

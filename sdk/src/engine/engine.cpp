@@ -10,6 +10,7 @@
 #include "edgevl/llm/decoder_step.h"
 #include "edgevl/llm/embedding.h"
 #include "edgevl/qnn/bundle.h"
+#include "edgevl/qnn/layers.h"
 #include "edgevl/vision/vit_graph.h"
 #include "edgevl/vision/vit_inputs.h"
 #include "engine/config_mapping.h"
@@ -24,17 +25,13 @@ struct GuardedExecutable {
   std::mutex mu;
 };
 
-qnn::Precision parse_precision(const std::string& p) {
-  if (p == "fp32") return qnn::Precision::kFp32;
-  if (p == "fp16") return qnn::Precision::kFp16;
-  throw Error(ErrorCode::kUnsupported, "bundle precision '" + p + "' is not fp32 or fp16");
-}
-
 }  // namespace
 
 struct Qwen2VLEngine::Impl {
-  qnn::Precision precision = qnn::Precision::kFp32;
-  int num_threads = 0;
+  qnn::PrepareOptions prepare;
+  qnn::TensorObserver vit_observer;
+  const qnn::Backend* backend = nullptr;
+  qnn::DType kv_dtype = qnn::DType::kFloat32;
   vision::VitConfig vit;
   llm::LlmConfig llm;
   llm::EmbeddingTable table;
@@ -45,7 +42,7 @@ struct Qwen2VLEngine::Impl {
 
 Qwen2VLEngine::~Qwen2VLEngine() = default;
 
-std::shared_ptr<const Qwen2VLEngine> Qwen2VLEngine::open(const std::string& bundle_dir, int num_threads) {
+std::shared_ptr<const Qwen2VLEngine> Qwen2VLEngine::open(const std::string& bundle_dir, const EngineOptions& options) {
   std::shared_ptr<Qwen2VLEngine> e(new Qwen2VLEngine());
   e->dir_ = bundle_dir;
   e->bundle_ = qnn::Bundle::open(bundle_dir);
@@ -55,8 +52,10 @@ std::shared_ptr<const Qwen2VLEngine> Qwen2VLEngine::open(const std::string& bund
   e->info_ = BundleInfo::from_json(e->bundle_->model_metadata());
   e->impl_ = std::make_unique<Impl>();
   Impl& im = *e->impl_;
-  im.precision = parse_precision(e->info_.precision);
-  im.num_threads = num_threads;
+  im.backend = &qnn::backend_by_name("emulator");
+  im.prepare.float_mode = options.float_mode.value_or(e->info_.recipe.float_mode);
+  im.prepare.num_threads = options.num_threads;
+  im.vit_observer = options.vit_observer;
   im.vit = vit_config_from_info(e->info_);
   im.llm = llm_config_from_info(e->info_);
 
@@ -68,16 +67,31 @@ std::shared_ptr<const Qwen2VLEngine> Qwen2VLEngine::open(const std::string& bund
   const qnn::Tensor& t = eg.tensor(tid);
   if (t.kind != qnn::TensorKind::kConstant || t.shape.size() != 2 || t.shape[0] != e->info_.vocab_size ||
       t.shape[1] != e->info_.hidden ||
-      (t.dtype != qnn::DType::kFloat32 && t.dtype != qnn::DType::kFloat16))
+      (t.dtype != qnn::DType::kFloat32 && t.dtype != qnn::DType::kFloat16 && t.dtype != qnn::DType::kInt8) ||
+      (t.dtype == qnn::DType::kInt8 &&
+       (t.quant.kind != qnn::QuantEncoding::Kind::kAxisScaleOffset || t.quant.axis != 0)))
     throw Error(ErrorCode::kCorruptFile, "bundle " + bundle_dir + ": embedding table " + e->info_.embed_tensor +
-                                             " is not a float constant [vocab, hidden]");
+                                             " is not a float or per-row int8 constant [vocab, hidden]");
   im.table.data = t.data.data;  // a view into the bundle's mapped weights: no copy
-  im.table.dtype = t.dtype == qnn::DType::kFloat32 ? llm::EmbeddingDType::kFloat32 : llm::EmbeddingDType::kFloat16;
+  im.table.dtype = t.dtype == qnn::DType::kFloat32   ? llm::EmbeddingDType::kFloat32
+                   : t.dtype == qnn::DType::kFloat16 ? llm::EmbeddingDType::kFloat16
+                                                     : llm::EmbeddingDType::kInt8;
+  im.table.row_scales = t.dtype == qnn::DType::kInt8 ? t.quant.scales.data() : nullptr;
   im.table.vocab = t.shape[0];
   im.table.hidden = t.shape[1];
 
-  im.prefill.exe = qnn::prepare_emulator(e->bundle_->graph(e->info_.prefill_graph), im.precision, num_threads);
-  im.decode.exe = qnn::prepare_emulator(e->bundle_->graph(e->info_.decode_graph), im.precision, num_threads);
+  im.prefill.exe = im.backend->prepare(e->bundle_->graph(e->info_.prefill_graph), im.prepare);
+  im.decode.exe = im.backend->prepare(e->bundle_->graph(e->info_.decode_graph), im.prepare);
+  if (options.llm_observer) {
+    im.prefill.exe->set_observer(options.llm_observer);
+    im.decode.exe->set_observer(options.llm_observer);
+  }
+  // The KV cache holds what the decoder graphs read: float32, or the codes of a quantized cache.
+  const qnn::Graph& dg = im.decode.exe->graph();
+  const qnn::TensorId pk = dg.find("past_key_0");
+  if (pk == qnn::kNoTensor)
+    throw Error(ErrorCode::kCorruptFile, "bundle " + bundle_dir + ": graph " + dg.name() + " has no input past_key_0");
+  im.kv_dtype = dg.tensor(pk).dtype;
   return e;
 }
 
@@ -109,7 +123,8 @@ std::vector<float> Qwen2VLEngine::encode_image(const float* pixel_values, int64_
     auto& slot = im.vit_exes[bucket];
     if (!slot) {
       auto fresh = std::make_unique<GuardedExecutable>();
-      fresh->exe = qnn::prepare_emulator(bundle_->graph(vision::vit_graph_name(bucket)), im.precision, im.num_threads);
+      fresh->exe = im.backend->prepare(bundle_->graph(vision::vit_graph_name(bucket)), im.prepare);
+      if (im.vit_observer) fresh->exe->set_observer(im.vit_observer);
       slot = std::move(fresh);
     }
     ge = slot.get();
@@ -118,10 +133,14 @@ std::vector<float> Qwen2VLEngine::encode_image(const float* pixel_values, int64_
   std::vector<float> out(size_t(bucket / 4) * size_t(info_.hidden));
   {
     std::lock_guard<std::mutex> lock(ge->mu);
+    // A graph built for quantized attention takes a keep mask (1 attend / 0 masked) instead of the additive one.
+    const bool keep = ge->exe->graph().find(qnn::kKeepMaskInput) != qnn::kNoTensor;
+    if (keep) qnn::additive_mask_to_keep(in.attn_mask);
     ge->exe->run({{"pixel_values", {in.pixel_values.data(), {bucket, im.vit.patch_dim()}, qnn::DType::kFloat32}},
                   {"rope_cos", {in.rope_cos.data(), {bucket, hd}, qnn::DType::kFloat32}},
                   {"rope_sin", {in.rope_sin.data(), {bucket, hd}, qnn::DType::kFloat32}},
-                  {"attn_mask", {in.attn_mask.data(), {bucket, bucket}, qnn::DType::kFloat32}}},
+                  {keep ? qnn::kKeepMaskInput : "attn_mask",
+                   {in.attn_mask.data(), {bucket, bucket}, qnn::DType::kFloat32}}},
                  {{"image_embeds", {out.data(), {bucket / 4, info_.hidden}, qnn::DType::kFloat32}}});
   }
   out.resize(size_t(num_patches / 4) * size_t(info_.hidden));  // keep the valid rows, drop the bucket padding
@@ -129,7 +148,7 @@ std::vector<float> Qwen2VLEngine::encode_image(const float* pixel_values, int64_
 }
 
 std::unique_ptr<Sequence> Qwen2VLEngine::new_sequence() const {
-  llm::KvCache cache(info_.num_layers, info_.num_kv_heads, info_.context_length, info_.head_dim);
+  llm::KvCache cache(info_.num_layers, info_.num_kv_heads, info_.context_length, info_.head_dim, impl_->kv_dtype);
   return std::unique_ptr<Sequence>(
       new Sequence(std::move(cache), llm::MropeState(info_.image_token_id, info_.vit_spatial_merge_size)));
 }

@@ -11,12 +11,15 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "edgevl/llm/kv_cache.h"
 #include "edgevl/llm/mrope.h"
+#include "edgevl/qnn/calibration.h"
 #include "edgevl/qnn/emulator.h"
 #include "engine/bundle_info.h"
 
@@ -26,14 +29,23 @@ class Bundle;
 
 namespace edgevl::engine {
 
+/// Observed ranges of one calibration run over a float bundle, per half of the model (tensor names of the ViT and the
+/// LLM graphs overlap, e.g. "rope_cos", so they are kept apart).
+struct CalibrationRanges {
+  std::map<std::string, qnn::ObservedRange> vit, llm;
+};
+
 struct CompileOptions {
-  qnn::Precision precision = qnn::Precision::kFp32;  ///< weights and activations of every graph
+  models::Qwen2VLRecipe recipe;   ///< how every tensor is stored (recipe_preset("fp32") = the float reference)
   int64_t context_length = 1024;  ///< KV cache length of the LLM graphs (tokens), >= chunk
   int64_t chunk = 32;             ///< tokens per prefill graph run, >= 1
   int64_t max_pixels = 0;         ///< 0 = preprocessor_config.json's max_pixels (or the spec default); sets default buckets
   std::vector<int64_t> vit_buckets;  ///< ViT patch-count buckets (multiples of 4); empty = default ladder for max_pixels
   /// Progress of the stages "build" (graphs), "verify", "lower", and the bundle writer's own stages.
   std::function<void(const std::string& stage, size_t done, size_t total)> progress;
+  /// Needed when recipe.needs_calibration(): runs the calibration samples on the float bundle written to the given
+  /// directory (opened with Qwen2VLEngine::open and the observers of EngineOptions) and returns the ranges.
+  std::function<CalibrationRanges(const std::string& float_bundle_dir)> calibrate;
 };
 
 struct CompileSummary {
@@ -41,6 +53,10 @@ struct CompileSummary {
   std::vector<int64_t> buckets;     ///< ViT buckets, ascending
   uint64_t weights_bytes = 0;       ///< size of the bundle's weights file (shared weights stored once)
   double seconds = 0;               ///< wall time of the whole compile
+  double calibration_seconds = 0;   ///< of which calibration (0 without)
+  int quantized_weights = 0;        ///< constants stored as int8/int4
+  int quantized_activations = 0;    ///< tensors stored as uint8/uint16 codes (summed over graphs)
+  std::vector<std::string> notes;   ///< recipe fallbacks (e.g. a w4 weight stored w8) and uncalibrated tensors
 };
 
 /// Compiles the Qwen2-VL checkpoint in `hf_dir` into the bundle directory `bundle_dir` (written atomically: a crash
@@ -58,6 +74,14 @@ struct ImageInput {
   std::vector<float> embeds;            ///< [num_tokens, hidden] float32, tokens in the merger's raster order
   std::array<int64_t, 3> grid_thw{};    ///< the image's patch grid (t, gh, gw); num_tokens = t*gh*gw/4
   int64_t num_tokens() const { return grid_thw[0] * grid_thw[1] * grid_thw[2] / 4; }
+};
+
+/// How a bundle is opened for execution.
+struct EngineOptions {
+  int num_threads = 0;                       ///< CPU threads per graph (≤ 0: all cores)
+  std::optional<qnn::FloatMode> float_mode;  ///< overrides the recipe's float mode (calibration runs fp32)
+  qnn::TensorObserver vit_observer;          ///< installed on every ViT executable (calibration)
+  qnn::TensorObserver llm_observer;          ///< installed on the prefill and decode executables (calibration)
 };
 
 class Qwen2VLEngine;
@@ -88,7 +112,7 @@ class Qwen2VLEngine {
  public:
   /// Opens `bundle_dir` (mmap; no weight is copied) and prepares the emulator executables. Throws edgevl::Error from
   /// the bundle reader (kNotFound, kCorruptFile, kUnsupported) and kUnsupported when the bundle is not a Qwen2-VL one.
-  static std::shared_ptr<const Qwen2VLEngine> open(const std::string& bundle_dir, int num_threads = 0);
+  static std::shared_ptr<const Qwen2VLEngine> open(const std::string& bundle_dir, const EngineOptions& options = {});
   ~Qwen2VLEngine();
 
   const BundleInfo& info() const { return info_; }

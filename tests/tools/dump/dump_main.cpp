@@ -100,7 +100,7 @@ int run(int argc, char** argv) {
   std::string bundle = model;
   if (!fs::exists(fs::path(model) / "manifest.json")) {
     engine::CompileOptions co;
-    co.precision = precision == "fp16" ? qnn::Precision::kFp16 : qnn::Precision::kFp32;
+    co.recipe = models::recipe_preset(precision);
     co.chunk = chunk;
     co.context_length = context_length;
     if (!buckets_arg.empty()) co.vit_buckets = parse_int_list(buckets_arg, "--vit-buckets");

@@ -11,6 +11,9 @@ namespace edgevl::qnn {
 /// Element type of a tensor. kInt4 packs two elements per byte (low nibble first).
 enum class DType { kFloat32, kFloat16, kInt32, kInt64, kUInt8, kInt8, kUInt16, kInt4 };
 
+/// float32 or float16.
+inline bool is_float(DType d) { return d == DType::kFloat32 || d == DType::kFloat16; }
+
 /// Bits per element: 32, 16, 32, 64, 8, 8, 16, 4.
 size_t dtype_size_bits(DType dtype);
 

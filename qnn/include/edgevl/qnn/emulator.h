@@ -15,8 +15,6 @@
 
 namespace edgevl::qnn {
 
-/// Compatibility spelling of FloatMode for the emulator's callers (name it with float_mode_name()).
-using Precision = FloatMode;
 
 /// The emulator back end (also reachable as backend_by_name("emulator")).
 const Backend& emulator_backend();

@@ -6,8 +6,9 @@
 
 namespace edgevl::llm {
 
-/// Element type of an embedding table as stored (checkpoint bf16, bundle f16/f32).
-enum class EmbeddingDType { kFloat32, kFloat16, kBFloat16 };
+/// Element type of an embedding table as stored (checkpoint bf16, bundle f16/f32, or int8 per row in quantized bundles:
+/// real = row_scales[id] · q, the w8 encoding of the table with channel axis 0).
+enum class EmbeddingDType { kFloat32, kFloat16, kBFloat16, kInt8 };
 
 /// Read-only view of an embedding table [vocab, hidden] row-major (e.g. "model.embed_tokens.weight" in a mapped file).
 struct EmbeddingTable {
@@ -15,9 +16,10 @@ struct EmbeddingTable {
   EmbeddingDType dtype = EmbeddingDType::kFloat32;
   int64_t vocab = 0;
   int64_t hidden = 0;
+  const float* row_scales = nullptr;  ///< kInt8 only: [vocab] per-row scales
 };
 
-/// out[i, :] = table[ids[i], :] converted to float32 (exact for f16/bf16), i < n; out is [n, hidden].
+/// out[i, :] = table[ids[i], :] converted to float32 (exact for f16/bf16; int8: scale·q), i < n; out is [n, hidden].
 /// Throws edgevl::Error kInvalidArgument naming the position and id if an id is outside [0, vocab), if the table is
 /// empty/null, or ids/out are null with n > 0.
 void embed_tokens(const EmbeddingTable& table, const int32_t* ids, int64_t n, float* out);
