@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <stdexcept>
 
 namespace edgevl::demo_test {
@@ -62,6 +63,42 @@ CommandResult run_command(const std::string& command) {
   const int status = ::pclose(p);
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+EvalSet generate_eval_set(const std::string& name) {
+  EvalSet set;
+  set.dir = work_dir(name);
+  fs::remove_all(set.dir);
+  fs::create_directories(set.dir);
+  const std::string cmd = python() + " " + source_dir() + "/models/demo/eval_set.py " + set.dir;
+  const CommandResult r = run_command(cmd);
+  if (r.status != 0) {
+    set.error = "eval set generation failed (" + cmd + "): " + r.out;
+    return set;
+  }
+  std::smatch m;
+  if (std::regex_search(r.out, m, std::regex("sha256 ([0-9a-f]{64})"))) set.sha256 = m[1];
+  std::ifstream in(set.dir + "/questions.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    const auto j = nlohmann::json::parse(line);
+    set.questions.push_back({j["id"], j["image"], j["type"], j["question"], j["answer"]});
+  }
+  if (set.questions.empty()) set.error = "eval set " + set.dir + " has no question";
+  return set;
+}
+
+std::string generate_calibration_set(const std::string& name, std::string* error) {
+  const std::string dir = work_dir(name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string cmd = python() + " " + source_dir() + "/models/demo/calibration_set.py " + dir;
+  const CommandResult r = run_command(cmd);
+  if (r.status != 0) {
+    if (error) *error = "calibration set generation failed (" + cmd + "): " + r.out;
+    return "";
+  }
+  return dir + "/calibration.jsonl";
 }
 
 }  // namespace edgevl::demo_test

@@ -2,6 +2,9 @@
 // folder are, reading JSON files, running a helper command, and the answer scoring of models/demo/eval_torch.py.
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -29,6 +32,24 @@ struct CommandResult {
 };
 /// Runs `command` through /bin/sh, capturing stdout (stderr passes through to the test log).
 CommandResult run_command(const std::string& command);
+
+/// One question of the held-out evaluation set (models/demo/eval_set.py).
+struct EvalQuestion {
+  int64_t id = 0;
+  std::string image, type, question, answer;  ///< image: relative to the set's folder
+};
+struct EvalSet {
+  std::string dir;                     ///< where the set was written
+  std::string sha256;                  ///< printed by eval_set.py (questions + images)
+  std::vector<EvalQuestion> questions;
+  std::string error;                   ///< non-empty when generation failed
+};
+/// Regenerates the held-out set into work_dir(name) (emptied first).
+EvalSet generate_eval_set(const std::string& name);
+
+/// Writes the demo calibration samples (models/demo/calibration_set.py) into work_dir(name); returns the JSONL path,
+/// or "" with `error` set.
+std::string generate_calibration_set(const std::string& name, std::string* error);
 
 /// models/demo/eval_torch.py's scoring: the greedy answer, decoded without special tokens, must equal the canonical
 /// answer exactly (no case folding, no trimming).

@@ -14,7 +14,6 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -33,29 +32,18 @@ constexpr double kMaxGapToPyTorch = 0.02;
 constexpr int kMaxNewTokens = 24;  // eval_torch.py's greedy_ids(max_new=24)
 constexpr size_t kMinImages = 200;
 
-struct Question {
-  int64_t id = 0;
-  std::string image, type, question, answer;
-};
+using Question = EvalQuestion;
 
 class DemoAccuracy : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    eval_dir_ = work_dir("eval");
-    fs::remove_all(eval_dir_);
-    const std::string cmd = python() + " " + source_dir() + "/models/demo/eval_set.py " + eval_dir_;
-    const CommandResult r = run_command(cmd);
-    if (r.status != 0) {
-      setup_error_ = "eval set generation failed (" + cmd + "): " + r.out;
+    EvalSet set = generate_eval_set("eval");
+    eval_dir_ = set.dir;
+    sha256_ = set.sha256;
+    questions_ = set.questions;
+    if (!set.error.empty()) {
+      setup_error_ = set.error;
       return;
-    }
-    std::smatch m;
-    if (std::regex_search(r.out, m, std::regex("sha256 ([0-9a-f]{64})"))) sha256_ = m[1];
-    std::ifstream in(eval_dir_ + "/questions.jsonl");
-    for (std::string line; std::getline(in, line);) {
-      if (line.empty()) continue;
-      const auto j = nlohmann::json::parse(line);
-      questions_.push_back({j["id"], j["image"], j["type"], j["question"], j["answer"]});
     }
 
     edgevl::CompileOptions o;

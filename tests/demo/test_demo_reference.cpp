@@ -23,6 +23,8 @@
 #include "edgevl/vision/image.h"
 #include "edgevl/vision/preprocess.h"
 #include "edgevl/vision/preprocessor_config.h"
+#include "edgevl/compile.h"
+#include "edgevl/qnn/quant.h"
 #include "engine/engine.h"
 #include "npy.h"
 
@@ -186,6 +188,71 @@ TEST_F(DemoReference, VisionEmbeddingsLogitsAndGreedyTokensMatch) {
     std::printf("[ref] %-22s rel err: vision %.2e, prefill %.2e (f16 ref), last %.2e, decode %.2e; tokens %s\n",
                 r["image"].get<std::string>().c_str(), e_vit, e_prefill, e_last, e_decode,
                 tokens == ref_tokens ? "equal" : "DIFFER");
+  }
+}
+
+// Quantized bundles (calibrated on calibration_set.py's scenes): logits SQNR against the PyTorch reference logits of
+// every prompt position and of the reference greedy chain (decode fed the reference tokens) at least 15 dB.
+TEST_F(DemoReference, QuantizedLogitsSqnr) {
+  constexpr double kMinSqnrDb = 15.0;
+  std::string err;
+  const std::string calibration = demo_test::generate_calibration_set("calibration-ref", &err);
+  ASSERT_FALSE(calibration.empty()) << err;
+  const int64_t V = eng_->info().vocab_size;
+  struct Variant {
+    const char* name;
+    Precision precision;
+    const char* vit;
+  };
+  for (const Variant& v : {Variant{"w8a16", Precision::kW8A16, ""}, Variant{"w4a16", Precision::kW4A16, ""},
+                           Variant{"w4a16-vit-w8a16", Precision::kW4A16, "w8a16"}}) {
+    SCOPED_TRACE(v.name);
+    CompileOptions o;
+    o.precision = v.precision;
+    o.vit_precision = v.vit;
+    o.calibration_file = calibration;
+    o.chunk = 16;
+    o.context_length = 128;
+    o.vit_buckets = {80, 128, 160};  // the calibration scenes need up to 160 patches
+    const std::string bundle = (fs::path(demo_test::work_dir("reference")) / (std::string("shapes-") + v.name + ".evl")).string();
+    compile_model(demo_test::model_dir(), bundle, o);
+    auto q = engine::Qwen2VLEngine::open(bundle);
+    for (const auto& r : manifest_["references"]) {
+      SCOPED_TRACE(r["image"].get<std::string>());
+      const std::vector<int64_t> grid = load_int64(ref_file(r, "grid_thw"));
+      const Tensor pv = load_float(ref_file(r, "pixel_values.0"));
+      engine::ImageInput img;
+      img.grid_thw = {grid[0], grid[1], grid[2]};
+      img.embeds = q->encode_image(pv.data.data(), pv.shape[0], {img.grid_thw});
+      const Tensor ref_emb = load_float(ref_file(r, "vision_embeds"));
+      ASSERT_EQ(img.embeds.size(), ref_emb.data.size());
+      const double s_vit = qnn::sqnr_db(ref_emb.data.data(), img.embeds.data(), img.embeds.size());
+
+      const std::vector<int64_t> ref_ids = load_int64(ref_file(r, "input_ids"));
+      const std::vector<int32_t> ids(ref_ids.begin(), ref_ids.end());
+      auto seq = q->new_sequence();
+      const std::vector<float> logits = q->prefill(*seq, ids, {img}, /*all_logits=*/true);
+      const Tensor ref_prefill = load_float(ref_file(r, "prefill_logits"));
+      ASSERT_EQ(logits.size(), ref_prefill.data.size());
+      const double s_prefill = qnn::sqnr_db(ref_prefill.data.data(), logits.data(), logits.size());
+
+      const std::vector<int64_t> ref_tokens = load_int64(ref_file(r, "decode_tokens"));
+      const Tensor ref_dec = load_float(ref_file(r, "decode_logits"));
+      std::vector<float> steps(logits.end() - V, logits.end());
+      std::vector<int64_t> tokens{first_argmax(steps.data(), size_t(V))};
+      for (size_t k = 0; k + 1 < ref_tokens.size(); ++k) {
+        const std::vector<float> step = q->decode(*seq, int32_t(ref_tokens[k]));
+        tokens.push_back(first_argmax(step.data(), step.size()));
+        steps.insert(steps.end(), step.begin(), step.end());
+      }
+      ASSERT_EQ(steps.size(), ref_dec.data.size());
+      const double s_decode = qnn::sqnr_db(ref_dec.data.data(), steps.data(), steps.size());
+      EXPECT_GE(s_prefill, kMinSqnrDb) << "prefill logits SQNR";
+      EXPECT_GE(s_decode, kMinSqnrDb) << "decode logits SQNR";
+      std::printf("[ref] %-16s %-22s SQNR dB: vision %.1f, prefill logits %.1f, decode logits %.1f; greedy tokens %s\n",
+                  v.name, r["image"].get<std::string>().c_str(), s_vit, s_prefill, s_decode,
+                  tokens == ref_tokens ? "equal" : "DIFFER");
+    }
   }
 }
 
