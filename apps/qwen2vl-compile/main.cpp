@@ -1,6 +1,6 @@
 // qwen2vl-compile --model HF_DIR --out NAME.evl [--precision fp32|fp16|w8a16|w4a16] [--block-size 16|32|64]
 //                 [--vit-precision fp32|fp16|w8a16] [--calibration FILE.jsonl] [--calibration-tokens N]
-//                 [--context-length N] [--chunk N] [--max-pixels N]
+//                 [--report FILE.json [--report-samples FILE.jsonl]] [--context-length N] [--chunk N] [--max-pixels N]
 // Compiles a Hugging Face Qwen2-VL checkpoint into an EdgeVL bundle (static graphs + mmappable weights), showing a
 // progress bar and a summary on stderr. The bundle is written atomically (a temporary directory renamed at the end).
 #include <CLI/CLI.hpp>
@@ -30,6 +30,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"fp32", "fp16", "w8a16"}));
   app.add_option("--calibration", opt.calibration_file,
                  "calibration samples, JSONL {\"prompt\": ..., \"image\": PATH} per line (default: built-in samples)");
+  app.add_option("--report", opt.report_file,
+                 "after compiling, compare the quantized bundle with the float model and write the report (JSON) here");
+  app.add_option("--report-samples", opt.report_samples_file,
+                 "held-out samples for --report, same JSONL format (default: built-in held-out samples)");
   app.add_option("--calibration-tokens", opt.calibration_new_tokens, "tokens generated per calibration sample")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
@@ -73,6 +77,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, " (calibration: %zu samples, %.1f s)", s.calibration_samples, s.calibration_seconds);
     std::fprintf(stderr, "\n");
     for (const auto& n : s.notes) std::fprintf(stderr, "  note: %s\n", n.c_str());
+    if (!s.report.empty()) std::fprintf(stderr, "%s  report written to %s\n", s.report.c_str(), opt.report_file.c_str());
     return edgevl::apps::kExitOk;
   });
 }

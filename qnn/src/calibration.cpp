@@ -20,7 +20,9 @@ RangeStat range_stat_from_name(const std::string& name) {
 }
 
 TensorObserver RangeObserver::hook() {
-  return [this](const Tensor& t, const float* v, size_t n) { observe(t.name, v, n); };
+  return [this](const Tensor& t, const float* v, size_t n) {
+    if (!t.quant.quantized()) observe(t.name, v, n);  // ranges of float tensors only
+  };
 }
 
 void RangeObserver::observe(const std::string& name, const float* v, size_t n) {

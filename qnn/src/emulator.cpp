@@ -91,6 +91,11 @@ class EmulatorExecutable final : public Executable {
         const size_t n = static_cast<size_t>(out.num_elements());
         if (mode_ == FloatMode::kFp16) round_to_half_n(y, y, n);
         if (observer_) observer_(out, y, n);
+      } else if (observer_ && per_tensor_quantized(out)) {
+        const size_t n = static_cast<size_t>(out.num_elements());
+        observed_.resize(n);
+        dequantize_values(ptr_[static_cast<size_t>(o)], n, out.quant, out.dtype, observed_.data());
+        observer_(out, observed_.data(), n);
       }
     }
   }
@@ -321,6 +326,7 @@ class EmulatorExecutable final : public Executable {
   std::vector<float> float_scratch_;
   std::vector<std::pair<TensorId, uint8_t*>> saved_;  // pointers the requantize wrapper swapped out
   TensorObserver observer_;
+  std::vector<float> observed_;  // dequantized values of a quantized output, for the observer
 };
 
 class EmulatorBackend final : public Backend {

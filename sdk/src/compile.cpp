@@ -2,7 +2,10 @@
 
 #include <filesystem>
 
+#include <fstream>
+
 #include "calibration_samples.h"
+#include "edgevl/accuracy_report.h"
 #include "edgevl/error.h"
 #include "edgevl/models/qwen2vl_recipe.h"
 #include "engine/engine.h"
@@ -39,6 +42,26 @@ CompileSummary compile_model(const std::string& hf_dir, const std::string& out_b
     throw Error(ErrorCode::kInvalidArgument, std::string("compile: a calibration file was given but precision ") +
                                                  precision_name(options.precision) + " is not calibrated");
   }
+  std::string report_text;
+  if (!options.report_file.empty()) {
+    if (!eo.recipe.needs_calibration())
+      throw Error(ErrorCode::kInvalidArgument, std::string("compile: --report compares a quantized bundle with its float "
+                                                           "model; precision ") +
+                                                   precision_name(options.precision) + " is not quantized");
+    if (!options.report_samples_file.empty()) load_calibration_file(options.report_samples_file);  // checked now
+    std::ofstream probe(options.report_file, std::ios::app);
+    if (!probe) throw Error(ErrorCode::kIo, "compile: cannot write the report file " + options.report_file);
+    eo.report = [&](const std::string& float_bundle, const std::string& bundle) {
+      const AccuracyReport r = compare_bundles(float_bundle, bundle, options.report_samples_file,
+                                               options.calibration_new_tokens, [&](size_t done, size_t total) {
+                                                 if (options.progress) options.progress("report", done, total);
+                                               });
+      std::ofstream f(options.report_file, std::ios::trunc);
+      f << r.to_json() << "\n";
+      if (!f) throw Error(ErrorCode::kIo, "compile: writing the report file " + options.report_file + " failed");
+      report_text = r.to_text();
+    };
+  }
   const engine::CompileSummary s = engine::compile_qwen2vl(hf_dir, out_bundle, eo);
   CompileSummary out;
   out.graphs = s.graphs;
@@ -49,6 +72,7 @@ CompileSummary compile_model(const std::string& hf_dir, const std::string& out_b
   out.calibration_samples = samples.size();
   out.recipe = eo.recipe.to_json().dump();
   out.notes = s.notes;
+  out.report = report_text;
   for (const auto& entry : fs::recursive_directory_iterator(out_bundle, ec))
     if (entry.is_regular_file(ec)) out.bundle_bytes += entry.file_size(ec);
   return out;

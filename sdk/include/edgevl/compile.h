@@ -23,6 +23,11 @@ struct CompileOptions {
   /// so the decode graph is observed too.
   std::string calibration_file;
   int calibration_new_tokens = 16;
+  /// When set (calibrated presets only): after writing the bundle, compare it with the float model (compare_bundles in
+  /// accuracy_report.h) on `report_samples_file` (same JSONL format; empty = built-in held-out samples, never the
+  /// calibration ones) and write the report as JSON to this path; CompileSummary::report holds the readable table.
+  std::string report_file;
+  std::string report_samples_file;
   int64_t context_length = 1024;       ///< tokens per conversation (prompt + generated); ≥ chunk
   int64_t chunk = 32;                  ///< tokens per prefill graph run
   int64_t max_pixels = 0;              ///< image size cap for smart_resize; 0 = preprocessor_config.json's max_pixels
@@ -41,6 +46,7 @@ struct CompileSummary {
   size_t calibration_samples = 0;
   std::string recipe;                  ///< the bundle's recipe as JSON text (docs/quantization.md)
   std::vector<std::string> notes;      ///< recipe fallbacks, e.g. a weight stored w8 because LPBQ blocks do not fit
+  std::string report;                  ///< the accuracy report as a table (empty without report_file)
 };
 
 /// Compiles the Qwen2-VL checkpoint in `hf_dir` (config.json, *.safetensors, tokenizer.json, preprocessor_config.json,

@@ -9,6 +9,7 @@
 // input and what is wrong with it.
 #pragma once
 
+#include "edgevl/accuracy_report.h"
 #include "edgevl/compile.h"
 #include "edgevl/error.h"
 #include "edgevl/generation.h"

@@ -246,24 +246,27 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
   }
   CompileSummary s;
 
-  // Calibration: the float graphs are written as a temporary bundle, run on the samples with observers, then removed.
+  // Calibration: the float graphs are written as a temporary bundle, run on the samples with observers, and removed
+  // when the compile ends (after the accuracy report, which compares the final bundle with it).
   CalibrationRanges ranges;
+  const std::string tmp = bundle_dir + ".calibration.tmp";
+  struct RemoveOnExit {
+    std::string dir;
+    ~RemoveOnExit() {
+      std::error_code ec;
+      if (!dir.empty()) fs::remove_all(dir, ec);
+    }
+  } float_bundle;
   if (recipe.needs_calibration()) {
     const auto tc = std::chrono::steady_clock::now();
-    const std::string tmp = bundle_dir + ".calibration.tmp";
     std::error_code ec;
     fs::remove_all(tmp, ec);
+    float_bundle.dir = tmp;
     BundleInfo float_info = info;
     float_info.recipe = models::recipe_preset(recipe.float_mode == qnn::FloatMode::kFp32 ? "fp32" : "fp16");
     wo.model_metadata = float_info.to_json();
     qnn::write_bundle(tmp, graphs, wo, options.progress);
-    try {
-      ranges = options.calibrate(tmp);
-    } catch (...) {
-      fs::remove_all(tmp, ec);
-      throw;
-    }
-    fs::remove_all(tmp, ec);
+    ranges = options.calibrate(tmp);
     s.calibration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tc).count();
   }
 
@@ -310,6 +313,11 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
 
   wo.model_metadata = info.to_json();
   qnn::write_bundle(bundle_dir, graphs, wo, options.progress);
+  if (options.report) {
+    if (float_bundle.dir.empty())
+      throw Error(ErrorCode::kInvalidArgument, "compile: an accuracy report needs a calibrated (quantized) recipe");
+    options.report(tmp, bundle_dir);
+  }
 
   for (const auto& g : graphs) s.graphs.push_back(g.name());
   s.buckets = buckets;

@@ -46,6 +46,8 @@ struct CompileOptions {
   /// Needed when recipe.needs_calibration(): runs the calibration samples on the float bundle written to the given
   /// directory (opened with Qwen2VLEngine::open and the observers of EngineOptions) and returns the ranges.
   std::function<CalibrationRanges(const std::string& float_bundle_dir)> calibrate;
+  /// Optional, calibrated recipes only: called after the bundle is written with (float bundle, bundle) to compare them.
+  std::function<void(const std::string& float_bundle_dir, const std::string& bundle_dir)> report;
 };
 
 struct CompileSummary {

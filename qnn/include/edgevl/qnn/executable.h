@@ -26,8 +26,10 @@ struct MutableTensorView {
   DType dtype = DType::kFloat32;
 };
 
-/// Calibration hook: called for every float32 (not quantized) graph input after binding and after every op whose
-/// output is float32, with the tensor and its values (`count` floats, valid only during the call). Used to record activation ranges (calibration.h).
+/// Observation hook: called for every float32 (not quantized) graph input after binding and after every op whose
+/// output is float32 or per-tensor quantized, with the tensor and its real values (`count` floats, valid only during
+/// the call; a quantized output is passed dequantized, real = scale·(q + offset)). Used to record activation ranges
+/// (calibration.h) and to compare a quantized graph with its float original tensor by tensor (accuracy report).
 using TensorObserver = std::function<void(const Tensor& tensor, const float* values, size_t count)>;
 
 /// A graph prepared for one back end. run() is thread-compatible: one run at a time per Executable (distinct
