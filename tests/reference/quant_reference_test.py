@@ -13,7 +13,8 @@ Steps:
        b. op by op ("teacher forced"): each op of the reference is fed the EMULATOR's inputs (from the trace) and its
           output compared with the emulator's, which separates an op's own float rounding from propagation.
 
-Usage: quant_reference_test.py --compile BIN --run-graph BIN --work DIR [--source-dir REPO]
+Usage: quant_reference_test.py --compile BIN --run-graph BIN --work DIR [--source-dir REPO] [--seed N]
+       [--bundle BUNDLE,CKPT_DIR]   (reuse a compiled bundle and its checkpoint)
 """
 
 import argparse
@@ -36,21 +37,24 @@ F32 = np.float32
 
 # Op by op, with identical inputs, an op's output codes may differ from the reference only where the exact result lies
 # within float32 rounding (the emulator accumulates GEMMs and norms in float32, the reference in float64; exp/erf come
-# from different libraries) of a rounding boundary of the output encoding: at most 1 code, in a small fraction.
+# from different libraries) of a rounding boundary of the output encoding: at most 1 code, in at most 1 % of the
+# elements (or 2 elements of a small tensor).
 # Float outputs (Dequantize, Gather) must be bit exact when fed the same codes.
 OP_MAX_CODE_DIFF = 1
 OP_MAX_DIFF_FRACTION = 0.01
 # End to end, such one-code differences propagate: a one-code change of a GEMM or softmax input moves many outputs a
-# little, and an encoding finer than its input's (sigmoid, softmax outputs) magnifies it (measured on this model:
-# intermediates up to ~15 codes of 65535, outputs <= 1 uint8 KV code and <= 5 steps of the float outputs, where a step
-# is max(output encoding LSB, fp16 ulp of the value) because fp16 mode rounds the dequantized output to float16).
-# Bounds: uint8 KV codes <= 2 codes with >= 99 % exact; float outputs <= 8 steps with >= 50 % exact, and a max
-# difference <= 1e-3 of the output's max |value|.
+# little, and an encoding finer than its input's (sigmoid, softmax outputs) magnifies it: intermediates drift by up to
+# ~15 codes of 65535. Measured over 24 input seeds on this model: uint8 KV codes <= 1 code, >= 99.4 % exact; float
+# outputs <= 12.8 steps, >= 67 % exact, max difference <= 8.3e-4 of the output's max |value|, where a step is
+# max(LSB of the output encoding, fp16 ulp of the value) because fp16 mode rounds the dequantized output to float16
+# (at |logit| >= 8 one fp16 ulp is ~11 codes of the logits encoding). Bounds (about 2.5x the worst seen): KV <= 2
+# codes with >= 99 % exact; floats <= 32 steps with >= 50 % exact and <= 2e-3 relative. The op-by-op check above is the
+# tight one; these bounds only catch a gross error that builds up across ops.
 E2E_MAX_CODE_DIFF = 2
 E2E_MIN_EXACT_CODES = 0.99
-E2E_MAX_STEPS = 8
+E2E_MAX_STEPS = 32
 E2E_MIN_EXACT_FLOAT = 0.50
-E2E_MAX_REL = 1e-3
+E2E_MAX_REL = 2e-3
 
 
 def log(*a):
@@ -315,7 +319,7 @@ def compare_graph(bundle, gname, run_graph_bin, work, rng, failures, table, op_t
         w[1] += d.size
         w[2] += int(np.sum(d > 0))
         w[3] = max(w[3], float(d.max()))
-        if enc and (d.max() > OP_MAX_CODE_DIFF or np.mean(d > 0) > OP_MAX_DIFF_FRACTION):
+        if enc and (d.max() > OP_MAX_CODE_DIFF or np.sum(d > 0) > max(OP_MAX_DIFF_FRACTION * d.size, 2)):
             failures.append("%s op %s (%s): max %g codes, %d of %d differ" % (gname, op["name"], op["type"], d.max(),
                                                                                int(np.sum(d > 0)), d.size))
         if not enc and tout["dtype"] == "float32" and d.max() > 0:
@@ -332,6 +336,7 @@ def main():
     ap.add_argument("--run-graph", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--source-dir", default=os.path.dirname(os.path.dirname(HERE)))
+    ap.add_argument("--seed", type=int, default=1234, help="seed of the random graph inputs")
     ap.add_argument("--bundle", help="use this bundle and checkpoint dir (skip make + compile): BUNDLE,CKPT")
     args = ap.parse_args()
     t_start = time.time()
@@ -371,7 +376,7 @@ def main():
     log("  variants: quantized from f32(bf16) equal for %d/%d, from f16(bf16) for %d/%d (fp16 first needed: %d)"
         % (sum(r[4] for r in rows), len(rows), sum(r[5] for r in rows), len(rows), stats["fp16_first_needed"]))
 
-    rng = np.random.default_rng(1234)
+    rng = np.random.default_rng(args.seed)
     table, op_table = [], []
     vit = sorted((n for n in bundle.graphs if n.startswith("vit.")), key=lambda n: int(n.split(".p")[-1]))[0]
     for gname in ["llm.embed", "llm.decode", "llm.prefill.c%d" % bundle.metadata["chunk"], vit]:
