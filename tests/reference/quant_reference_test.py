@@ -153,6 +153,31 @@ def check_weights(bundle, ckpt, failures):
     return rows, stats
 
 
+def check_activation_encodings(bundle, failures):
+    """Every per-tensor encoding has the documented form: uint16 offset in [-65535, 0] (range includes 0), uint8 KV
+    zero point 128 (offset -128), finite positive scale."""
+    n = 0
+    for gname, g in bundle.graphs.items():
+        graph = bundle.graph(gname)
+        for t in g["tensors"]:
+            q = t.get("quant")
+            if not q or q["kind"] != "scale_offset":
+                continue
+            n += 1
+            s = graph.quant_array(q, "scales").astype(F32)
+            o = graph.quant_array(q, "offsets").astype(np.int64)
+            ok = s.size == 1 and o.size == 1 and np.isfinite(s[0]) and s[0] > 0
+            if t["dtype"] == "uint16":
+                ok = ok and q["bitwidth"] == 16 and -65535 <= o[0] <= 0
+            elif t["dtype"] == "uint8":
+                ok = ok and q["bitwidth"] == 8 and o[0] == -128
+            else:
+                ok = False
+            if not ok:
+                failures.append("%s/%s: encoding %s not of the documented form" % (gname, t["name"], q))
+    return n
+
+
 # ----------------------------------------------------------------------------------------------------------------------
 # 2. inputs
 
@@ -375,6 +400,9 @@ def main():
         " int4 bytes)" % (stats["lpbq"], stats["w8"], n_ok, len(rows)))
     log("  variants: quantized from f32(bf16) equal for %d/%d, from f16(bf16) for %d/%d (fp16 first needed: %d)"
         % (sum(r[4] for r in rows), len(rows), sum(r[5] for r in rows), len(rows), stats["fp16_first_needed"]))
+
+    n_enc = check_activation_encodings(bundle, failures)
+    log("activation encodings: %d per-tensor encodings checked (uint16 offset in [-65535, 0], uint8 offset -128)" % n_enc)
 
     rng = np.random.default_rng(args.seed)
     table, op_table = [], []
