@@ -1,5 +1,5 @@
 // qwen2vl-compile --model HF_DIR --out NAME.evl [--precision fp32|fp16|w8a16|w4a16] [--block-size 16|32|64]
-//                 [--vit-precision fp32|fp16|w8a16] [--calibration FILE.jsonl] [--calibration-tokens N]
+//                 [--vit-precision fp32|fp16|w8a16] [--recipe FILE.json] [--calibration FILE.jsonl] [--calibration-tokens N]
 //                 [--report FILE.json [--report-samples FILE.jsonl]] [--context-length N] [--chunk N] [--max-pixels N]
 // Compiles a Hugging Face Qwen2-VL checkpoint into an EdgeVL bundle (static graphs + mmappable weights), showing a
 // progress bar and a summary on stderr. The bundle is written atomically (a temporary directory renamed at the end).
@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--vit-precision", opt.vit_precision, "vision tower: fp32, fp16 or w8a16 (default: the preset's)")
       ->check(CLI::IsMember({"fp32", "fp16", "w8a16"}));
+  app.add_option("--recipe", opt.recipe_file,
+                 "recipe file (JSON) over the preset, e.g. {\"weights\": {\"TENSOR\": \"w8\"}} (docs/quantization.md)");
   app.add_option("--calibration", opt.calibration_file,
                  "calibration samples, JSONL {\"prompt\": ..., \"image\": PATH} per line (default: built-in samples)");
   app.add_option("--report", opt.report_file,

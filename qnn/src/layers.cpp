@@ -20,9 +20,12 @@ TensorId require_weight(GraphBuilder& b, const WeightProvider& weights, const st
   if (t.shape != shape)
     throw Error(ErrorCode::kShapeMismatch, "weight '" + name + "' has shape " + shape_to_string(t.shape) + ", expected " +
                                                shape_to_string(shape));
-  if (t.dtype != DType::kFloat32 && t.dtype != DType::kFloat16)
-    throw Error(ErrorCode::kShapeMismatch,
-                "weight '" + name + "' has dtype " + dtype_name(t.dtype) + ", expected float32 or float16");
+  const bool quantized_weight = (t.dtype == DType::kInt8 || t.dtype == DType::kInt4) &&
+                                (t.quant.kind == QuantEncoding::Kind::kAxisScaleOffset ||
+                                 t.quant.kind == QuantEncoding::Kind::kBlockwiseExpansion);
+  if (t.dtype != DType::kFloat32 && t.dtype != DType::kFloat16 && !quantized_weight)
+    throw Error(ErrorCode::kShapeMismatch, "weight '" + name + "' has dtype " + dtype_name(t.dtype) +
+                                               ", expected float32, float16 or a per-channel int8/int4 weight");
   return id;
 }
 

@@ -43,4 +43,12 @@ MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
 
+void release_mapped_pages(const void* p, size_t n) {
+  const long page = ::sysconf(_SC_PAGESIZE);
+  if (!p || n == 0 || page <= 0) return;
+  const uintptr_t ps = static_cast<uintptr_t>(page), a = reinterpret_cast<uintptr_t>(p);
+  const uintptr_t begin = (a + ps - 1) / ps * ps, end = (a + n) / ps * ps;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
 }  // namespace edgevl::qnn

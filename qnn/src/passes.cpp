@@ -54,6 +54,34 @@ ConstData transpose_2d(const ConstData& src, int64_t rows, int64_t cols, size_t 
   return ConstData::from_bytes(std::move(dst));
 }
 
+// int4 [rows, cols] (two per byte, low nibble first, row-major) → its transpose [cols, rows] in the same packing.
+ConstData transpose_int4(const ConstData& src, int64_t rows, int64_t cols) {
+  const size_t n = static_cast<size_t>(rows * cols);
+  std::vector<uint8_t> dst((n + 1) / 2, 0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
+      const size_t i = static_cast<size_t>(r * cols + c), j = static_cast<size_t>(c * rows + r);
+      const uint8_t nib = (src.data[i / 2] >> ((i % 2) * 4)) & 0xF;
+      dst[j / 2] = static_cast<uint8_t>(dst[j / 2] | (nib << ((j % 2) * 4)));
+    }
+  return ConstData::from_bytes(std::move(dst));
+}
+
+// The encoding of a [Out, In] weight quantized per output channel (axis 0; LPBQ blocks along axis 1) as the HWIO
+// [1, 1, In, Out] weight: channel axis 3, block axis 2; the per-channel arrays and block multipliers [Out, In/block]
+// are indexed by (channel, block) and stay as they are.
+QuantEncoding hwio_encoding(const Tensor& w) {
+  QuantEncoding e = w.quant;
+  const bool per_out = e.axis == 0 && (e.kind != QuantEncoding::Kind::kBlockwiseExpansion || e.block_axis == 1);
+  if ((e.kind != QuantEncoding::Kind::kAxisScaleOffset && e.kind != QuantEncoding::Kind::kBlockwiseExpansion) ||
+      !per_out || (w.dtype != DType::kInt8 && w.dtype != DType::kInt4))
+    throw Error(ErrorCode::kUnsupported, "lower_linear_to_conv2d: weight '" + w.name +
+                                             "' is quantized other than int8/int4 per output channel (axis 0)");
+  e.axis = 3;
+  if (e.kind == QuantEncoding::Kind::kBlockwiseExpansion) e.block_axis = 2;
+  return e;
+}
+
 }  // namespace
 
 int lower_linear_to_conv2d(Graph& g, TransposeCache* cache) {
@@ -94,20 +122,19 @@ int lower_linear_to_conv2d(Graph& g, TransposeCache* cache) {
       hw = it->second;
     } else if (g.tensor(w).kind == TensorKind::kConstant) {
       const Tensor& wt = g.tensor(w);
-      if (wt.quant.kind != QuantEncoding::Kind::kNone) {
-        throw Error(ErrorCode::kUnsupported, "lower_linear_to_conv2d: weight '" + wt.name + "' is quantized");
-      }
-      if (wt.dtype != DType::kFloat32 && wt.dtype != DType::kFloat16) {
+      const bool quantized = wt.quant.kind != QuantEncoding::Kind::kNone;
+      const QuantEncoding enc = quantized ? hwio_encoding(wt) : QuantEncoding{};
+      if (!quantized && wt.dtype != DType::kFloat32 && wt.dtype != DType::kFloat16) {
         throw Error(ErrorCode::kUnsupported, std::string("lower_linear_to_conv2d: weight '") + wt.name + "' has dtype " +
                                                  dtype_name(wt.dtype));
       }
-      const size_t es = dtype_size_bits(wt.dtype) / 8;
       ConstData data;
       auto key = std::make_pair(wt.data.data, wt.data.nbytes);
       if (cache && cache->entries.count(key)) {
         data = cache->entries.at(key);
       } else {
-        data = transpose_2d(wt.data, outc, in, es);
+        data = wt.dtype == DType::kInt4 ? transpose_int4(wt.data, outc, in)
+                                        : transpose_2d(wt.data, outc, in, dtype_size_bits(wt.dtype) / 8);
         if (cache) cache->entries[key] = data;
       }
       Tensor t;
@@ -115,6 +142,7 @@ int lower_linear_to_conv2d(Graph& g, TransposeCache* cache) {
       t.shape = {1, 1, in, outc};
       t.dtype = wt.dtype;
       t.kind = TensorKind::kConstant;
+      t.quant = enc;
       t.data = std::move(data);
       hw = g.add_tensor(std::move(t));
       hwio_of[w] = hw;

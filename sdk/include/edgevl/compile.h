@@ -16,6 +16,10 @@ struct CompileOptions {
   int block_size = 32;                     ///< LPBQ block of input channels for w4a16: 16, 32 or 64
   /// Vision tower: "" = the preset's (fp32 for fp32, else fp16), "fp32", "fp16" or "w8a16" (calibrated).
   std::string vit_precision;
+  /// A recipe file (JSON) applied over the preset: any key of the bundle's recipe (docs/quantization.md, "Recipes"),
+  /// e.g. {"block_size": 64, "weights": {"model.layers.0.mlp.down_proj.weight": "w8"}}. Unknown keys and weights the
+  /// checkpoint lacks are kInvalidArgument errors before any long work.
+  std::string recipe_file;
   /// Calibration samples for quantized presets: a JSONL file, one object per line,
   /// {"prompt": "...", "image": "a.jpg"} or {"prompt": "...", "images": ["a.jpg", "b.png"]} (paths relative to the
   /// file; no image = a text-only sample). Empty = the built-in samples (synthetic images and generic prompts; a model

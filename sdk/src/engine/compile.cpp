@@ -3,6 +3,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <set>
 
 #include "edgevl/error.h"
@@ -116,6 +119,14 @@ void check_options(const CompileOptions& o) {
 
 namespace {
 
+/// Returns freed heap memory to the system. glibc keeps freed blocks below its (adaptive, up to 32 MiB) mmap threshold
+/// in the heap, so after the float graphs of a 2B model are freed the process would otherwise still hold gigabytes.
+void release_free_heap() {
+#if defined(__GLIBC__)
+  ::malloc_trim(0);
+#endif
+}
+
 bool is_kv_name(const std::string& n) {
   for (const char* p : {"past_key_", "past_value_", "new_key_", "new_value_"})
     if (n.rfind(p, 0) == 0) return true;
@@ -182,6 +193,14 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
   auto ck = std::make_shared<models::Qwen2VLCheckpoint>(models::Qwen2VLCheckpoint::open(hf_dir));
   BundleInfo info = info_from_checkpoint(*ck);
   info.recipe = recipe;
+  models::check_weight_overrides(
+      recipe,
+      [&](const std::string& n) -> std::optional<std::vector<int64_t>> {
+        const qnn::TensorView* t = ck->find(n);
+        if (!t) return std::nullopt;
+        return std::vector<int64_t>(t->shape.begin(), t->shape.end());
+      },
+      hf_dir);
   info.context_length = options.context_length;
   info.chunk = options.chunk;
 
@@ -202,41 +221,7 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
 
   const vision::VitConfig vit = vit_config_from_info(info);
   const llm::LlmConfig llm_cfg = llm_config_from_info(info);
-  CheckpointWeights weights([ck](const std::string& n) { return ck->find(n); }, ck, recipe.float_weight_dtype());
-  const qnn::WeightProvider provider = weights.provider();
-  // Quantized attention cannot take a -inf additive mask: a16 graphs take the keep mask.
-  const qnn::MaskMode vit_mask = recipe.vit_activation_bits ? qnn::MaskMode::kKeep : qnn::MaskMode::kAdditive;
-  const qnn::MaskMode llm_mask = recipe.llm_activation_bits ? qnn::MaskMode::kKeep : qnn::MaskMode::kAdditive;
-
-  // Lowering transposes each linear weight once per model half: a TransposeCache (keyed by the source bytes' address)
-  // per half, while the provider's cache keeps those sources alive, makes prefill and decode (and the ViT buckets)
-  // share one transposed copy. The caches must not outlive the sources (a freed address could be reused).
-  std::vector<qnn::Graph> graphs;
-  const size_t total = buckets.size() + 3;
-  auto finish_graph = [&](qnn::Graph g, qnn::TransposeCache& tcache) {
-    qnn::lower_linear_to_conv2d(g, &tcache);
-    qnn::eliminate_dead_code(g);
-    qnn::verify(g);
-    graphs.push_back(std::move(g));
-    progress("build", graphs.size(), total);
-  };
-  progress("build", 0, total);
-  {
-    qnn::TransposeCache vit_cache;
-    for (int64_t p : buckets) finish_graph(vision::build_vit_graph(vit, p, provider, vit_mask), vit_cache);
-  }
-  weights.clear_cache();  // the graphs hold what they use
-  {
-    qnn::TransposeCache llm_cache;
-    finish_graph(
-        llm::build_llm_graph(llm_cfg, options.chunk, options.context_length, provider, info.prefill_graph, llm_mask),
-        llm_cache);
-    finish_graph(llm::build_llm_graph(llm_cfg, 1, options.context_length, provider, info.decode_graph, llm_mask),
-                 llm_cache);
-    finish_graph(build_embed_graph(info, provider), llm_cache);
-  }
-  weights.clear_cache();
-
+  CompileSummary s;
   qnn::BundleWriterOptions wo;
   wo.family = kQwen2VLFamily;
   for (const char* f : {"tokenizer.json", "tokenizer_config.json", "preprocessor_config.json",
@@ -244,80 +229,120 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
     const fs::path p = fs::path(hf_dir) / f;
     if (fs::exists(p)) wo.extra_files.push_back(p.string());
   }
-  CompileSummary s;
+  std::set<std::string> notes, quantized_weights;
 
-  // Calibration: the float graphs are written as a temporary bundle, run on the samples with observers, and removed
-  // when the compile ends (after the accuracy report, which compares the final bundle with it).
-  CalibrationRanges ranges;
-  const std::string tmp = bundle_dir + ".calibration.tmp";
+  // Builds every graph for recipe `r`. With `quantize_weights`, the provider serves the weights the recipe quantizes
+  // as int8/int4 straight from the checkpoint (no float copy of them is ever held) and lowering moves their codes to
+  // HWIO. Lowering transposes each linear weight once per model half: a TransposeCache (keyed by the source bytes'
+  // address) per half, while the provider's cache keeps those sources alive, makes prefill and decode (and the ViT
+  // buckets) share one transposed copy. The caches must not outlive the sources (a freed address could be reused).
+  // Without `quantize_weights` (the float graphs calibration runs) linear layers are not lowered: FullyConnected
+  // computes the same values without a transposed copy of every weight, and lowering keeps every tensor name it does
+  // not add (the ones it adds join their neighbours' encoding groups through Reshape).
+  auto build_graphs = [&](const models::Qwen2VLRecipe& r, bool quantize_weights, const std::string& stage) {
+    CheckpointWeights weights([ck](const std::string& n) { return ck->find(n); }, ck, r.float_weight_dtype());
+    if (quantize_weights)
+      weights.set_quantize_as([&](const std::string& name, const std::vector<int64_t>& shape) {
+        std::vector<std::string> n;
+        auto spec = models::checkpoint_weight_quant(r, name, shape, info.vocab_size, info.embed_tensor, &n);
+        notes.insert(n.begin(), n.end());
+        if (spec) quantized_weights.insert(name);
+        return spec;
+      });
+    const qnn::WeightProvider provider = weights.provider();
+    // Quantized attention cannot take a -inf additive mask: a16 graphs take the keep mask.
+    const qnn::MaskMode vit_mask = r.vit_activation_bits ? qnn::MaskMode::kKeep : qnn::MaskMode::kAdditive;
+    const qnn::MaskMode llm_mask = r.llm_activation_bits ? qnn::MaskMode::kKeep : qnn::MaskMode::kAdditive;
+    std::vector<qnn::Graph> graphs;
+    const size_t total = buckets.size() + 3;
+    auto finish_graph = [&](qnn::Graph g, qnn::TransposeCache& tcache) {
+      if (quantize_weights) qnn::lower_linear_to_conv2d(g, &tcache);
+      qnn::eliminate_dead_code(g);
+      qnn::attach_encoding_arrays(g);
+      qnn::verify(g);
+      graphs.push_back(std::move(g));
+      progress(stage, graphs.size(), total);
+    };
+    progress(stage, 0, total);
+    {
+      qnn::TransposeCache vit_cache;
+      for (int64_t p : buckets) finish_graph(vision::build_vit_graph(vit, p, provider, vit_mask), vit_cache);
+    }
+    weights.clear_cache();  // the graphs hold what they use
+    {
+      qnn::TransposeCache llm_cache;
+      finish_graph(
+          llm::build_llm_graph(llm_cfg, options.chunk, options.context_length, provider, info.prefill_graph, llm_mask),
+          llm_cache);
+      finish_graph(llm::build_llm_graph(llm_cfg, 1, options.context_length, provider, info.decode_graph, llm_mask),
+                   llm_cache);
+      finish_graph(build_embed_graph(info, provider), llm_cache);
+    }
+    return graphs;
+  };
+  auto write = [&](const std::string& dir, const std::vector<qnn::Graph>& graphs, const models::Qwen2VLRecipe& r) {
+    BundleInfo bi = info;
+    bi.recipe = r;
+    wo.model_metadata = bi.to_json();
+    qnn::write_bundle(dir, graphs, wo, options.progress);
+  };
+  // Temporary bundles beside the output, removed when the compile ends however it ends.
   struct RemoveOnExit {
     std::string dir;
+    explicit RemoveOnExit(std::string d) : dir(std::move(d)) {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
     ~RemoveOnExit() {
       std::error_code ec;
-      if (!dir.empty()) fs::remove_all(dir, ec);
+      fs::remove_all(dir, ec);
     }
-  } float_bundle;
-  if (recipe.needs_calibration()) {
-    const auto tc = std::chrono::steady_clock::now();
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    float_bundle.dir = tmp;
-    BundleInfo float_info = info;
-    float_info.recipe = models::recipe_preset(recipe.float_mode == qnn::FloatMode::kFp32 ? "fp32" : "fp16");
-    wo.model_metadata = float_info.to_json();
-    qnn::write_bundle(tmp, graphs, wo, options.progress);
-    ranges = options.calibrate(tmp);
-    s.calibration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tc).count();
-  }
+  };
+  const RemoveOnExit calib_tmp(bundle_dir + ".calibration.tmp");
 
-  // Quantization plan: weights by the recipe, activations from calibration.
-  if (recipe.llm_quantized() || recipe.vit_quantized() || recipe.embedding_int8) {
+  std::vector<qnn::Graph> graphs;
+  if (recipe.needs_calibration()) {
+    // Calibration runs the float graphs (the recipe's float weight dtype, its attention masks), written as a temporary
+    // bundle and dropped from memory while it runs; the quantized graphs are built afterwards, each weight quantized
+    // straight from the checkpoint. The temporary bundle is also the float model of the accuracy report.
+    const auto tc = std::chrono::steady_clock::now();
+    const models::Qwen2VLRecipe float_recipe =
+        models::recipe_preset(recipe.float_mode == qnn::FloatMode::kFp32 ? "fp32" : "fp16");
+    write(calib_tmp.dir, build_graphs(recipe, false, "build float"), float_recipe);
+    release_free_heap();  // the float graphs are gone: give their pages back before the calibration maps the bundle
+    const CalibrationRanges ranges = options.calibrate(calib_tmp.dir);
+    s.calibration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tc).count();
+    graphs = build_graphs(recipe, true, "build");
+    // Activation encodings: per half (ViT / LLM decoder graphs), from the calibrated ranges.
     qnn::QuantPlan vit_plan, llm_plan;
     std::vector<qnn::Graph*> vit_graphs, llm_graphs;
-    for (qnn::Graph& g : graphs) {
-      const bool is_vit = g.name().rfind("vit.", 0) == 0;
-      if (g.name() != info.embed_graph) (is_vit ? vit_graphs : llm_graphs).push_back(&g);
-      qnn::QuantPlan& plan = is_vit ? vit_plan : llm_plan;
-      for (const qnn::LinearWeight& w : qnn::linear_weights(g)) {
-        if (plan.weights.count(w.name)) continue;
-        const bool is_head = !is_vit && w.out_channels == info.vocab_size;
-        const models::LinearChoice c = models::choose_linear_weight(recipe, w, is_vit, is_head, &s.notes);
-        if (c.quantized) plan.weights[w.name] = c.spec;
-      }
-    }
-    if (recipe.embedding_int8) {  // per row = per output channel of a tied head, which reads the table itself
-      qnn::WeightQuantSpec e;
-      e.channel_axis = 0;
-      e.method = recipe.weight_range;
-      llm_plan.weights[info.embed_tensor] = e;
-    }
+    for (qnn::Graph& g : graphs)
+      if (g.name() != info.embed_graph) (g.name().rfind("vit.", 0) == 0 ? vit_graphs : llm_graphs).push_back(&g);
+    std::vector<std::string> plan_notes;
     plan_activations(vit_graphs, ranges.vit, recipe.vit_activation_bits != 0, false, recipe.activation_range, vit_plan,
-                     s.notes, "ViT");
+                     plan_notes, "ViT");
     plan_activations(llm_graphs, ranges.llm, recipe.llm_activation_bits != 0, recipe.kv_bits != 0,
-                     recipe.activation_range, llm_plan, s.notes, "LLM");
-    qnn::QuantizedWeightCache qcache;
+                     recipe.activation_range, llm_plan, plan_notes, "LLM");
+    notes.insert(plan_notes.begin(), plan_notes.end());
     size_t done = 0;
     progress("quantize", 0, graphs.size());
     for (qnn::Graph& g : graphs) {
-      const bool is_vit = g.name().rfind("vit.", 0) == 0;
-      qnn::QuantPlan plan = is_vit ? vit_plan : llm_plan;
-      if (g.name() == info.embed_graph) plan.activations.clear();  // the host's lookup table only
-      const qnn::QuantizeStats st = qnn::quantize_graph(g, plan, &qcache);
-      s.quantized_activations += st.activations;
-      qnn::attach_encoding_arrays(g);
-      qnn::verify(g);
+      if (g.name() != info.embed_graph) {  // the embedding graph is the host's lookup table only
+        const qnn::QuantizeStats st = qnn::quantize_graph(g, g.name().rfind("vit.", 0) == 0 ? vit_plan : llm_plan);
+        s.quantized_activations += st.activations;
+        qnn::verify(g);
+      }
       progress("quantize", ++done, graphs.size());
     }
-    s.quantized_weights = int(qcache.entries.size());
-  }
-
-  wo.model_metadata = info.to_json();
-  qnn::write_bundle(bundle_dir, graphs, wo, options.progress);
-  if (options.report) {
-    if (float_bundle.dir.empty())
+  } else {
+    if (options.report)
       throw Error(ErrorCode::kInvalidArgument, "compile: an accuracy report needs a calibrated (quantized) recipe");
-    options.report(tmp, bundle_dir);
+    graphs = build_graphs(recipe, true, "build");
   }
+  s.quantized_weights = int(quantized_weights.size());
+  s.notes.assign(notes.begin(), notes.end());
+  write(bundle_dir, graphs, recipe);
+  if (options.report) options.report(calib_tmp.dir, bundle_dir);
 
   for (const auto& g : graphs) s.graphs.push_back(g.name());
   s.buckets = buckets;

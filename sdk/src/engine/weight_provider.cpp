@@ -6,6 +6,8 @@
 #include "edgevl/error.h"
 #include "edgevl/qnn/graph_builder.h"
 #include "edgevl/qnn/half.h"
+#include "edgevl/qnn/mapped_file.h"
+#include "edgevl/qnn/quant.h"
 
 namespace edgevl::engine {
 
@@ -38,6 +40,7 @@ const qnn::ConstData& CheckpointWeights::data(const std::string& name) {
     qnn::float_to_half_n(tmp.data(), reinterpret_cast<uint16_t*>(bytes.data()), n);
     d = qnn::ConstData::from_bytes(std::move(bytes));
   }
+  if (d.data != t->data) qnn::release_mapped_pages(t->data, t->nbytes);  // converted: the source is not read again
   return cache_.emplace(name, std::move(d)).first->second;
 }
 
@@ -49,6 +52,23 @@ qnn::WeightProvider CheckpointWeights::provider() {
       throw Error(ErrorCode::kShapeMismatch, "checkpoint tensor '" + name + "' has shape " +
                                                  qnn::TensorView::shape_str(t->shape) + ", the graph needs " +
                                                  qnn::shape_to_string(shape));
+    if (quantize_as_) {
+      if (const std::optional<qnn::WeightQuantSpec> spec = quantize_as_(name, shape)) {
+        auto it = qcache_.find(name);
+        if (it == qcache_.end()) {
+          const std::vector<float> w = qnn::to_f32(*t);
+          qnn::QuantizedWeight q = spec->kind == qnn::WeightQuantSpec::Kind::kLpbq
+                                       ? qnn::quantize_weight_lpbq(w.data(), shape, spec->channel_axis, spec->block_axis,
+                                                                   spec->block_size, spec->method)
+                                       : qnn::quantize_weight_int8(w.data(), shape, spec->channel_axis, spec->method);
+          qnn::release_mapped_pages(t->data, t->nbytes);
+          it = qcache_.emplace(name, qnn::QuantizedConstant{q.dtype, std::move(q.encoding),
+                                                            qnn::ConstData::from_bytes(std::move(q.bytes))})
+                   .first;
+        }
+        return b.constant(name, shape, it->second.dtype, it->second.data, it->second.encoding);
+      }
+    }
     const qnn::ConstData& d = data(name);
     return b.constant(name, shape, target_, d);
   };

@@ -14,7 +14,8 @@ namespace edgevl::qnn {
 
 /// Supplies a named weight as a graph constant: must return the id of a kConstant tensor added to the builder, named
 /// `name`, of exactly `shape` (its bytes row-major; a checkpoint tensor of another shape but the same element count is
-/// reinterpreted), dtype float32 or float16. Providers backed by a checkpoint or bundle should return views
+/// reinterpreted), dtype float32 or float16, or int8 / int4 with a per-channel (w8) or LPBQ encoding (a quantizing
+/// provider; the linear layers' weights then reach lower_linear_to_conv2d quantized). Providers backed by a checkpoint or bundle should return views
 /// (ConstData::view) so that building a graph copies no weight. Throws edgevl::Error kNotFound for a missing name,
 /// kShapeMismatch for a wrong element count.
 using WeightProvider =

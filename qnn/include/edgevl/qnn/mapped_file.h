@@ -30,4 +30,9 @@ class MappedFile {
   size_t size_ = 0;
 };
 
+/// Drops the resident pages wholly inside [p, p + n) of a read-only MAP_PRIVATE file mapping (madvise MADV_DONTNEED):
+/// the process's resident memory shrinks, and a later read of the range faults the same file bytes back in. For
+/// compile-time streaming (a checkpoint tensor converted into an owned copy is not read again). Never fails.
+void release_mapped_pages(const void* p, size_t n);
+
 }  // namespace edgevl::qnn

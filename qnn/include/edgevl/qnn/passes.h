@@ -14,7 +14,9 @@ namespace edgevl::qnn {
 ///   time, same dtype)  →  Reshape → [..., Out]
 /// as the HTP wants (its matmul engine is the convolution path). M = product of x's leading dims. The transposed weight
 /// is made once per source weight even if several ops share it; the old weight is removed if nothing else uses it.
-/// Quantized (quant.kind != kNone) weights are rejected with kUnsupported (their per-axis encodings would move).
+/// A quantized weight (int8 w8 or int4 LPBQ per output channel: axis 0, LPBQ blocks along axis 1) is transposed code
+/// by code (int4 repacked, low nibble first) and its encoding moves to the HWIO axes (channel axis 3, block axis 2;
+/// scales and block multipliers unchanged); another quantized layout is kUnsupported.
 /// Returns the number of ops rewritten. The result passes verify().
 /// `cache` (optional) remembers transposed weights by source bytes, so lowering the prefill and the decode graph of one
 /// model transposes (and holds) each shared weight once: pass the same cache to both calls.

@@ -5,6 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +31,9 @@ struct Qwen2VLRecipe {
   WeightBits head_weights = WeightBits::kFloat; ///< an untied lm_head (a tied head shares the embedding table)
   bool embedding_int8 = false;                  ///< embedding table int8 per row (w8 per vocab entry)
   int block_size = 32;                          ///< LPBQ block of input channels: 16, 32 or 64
+  /// A w4 weight whose input channels are not a multiple of block_size: true = stored w8 (with a note), false = a
+  /// kInvalidArgument error naming it (a recipe that forces LPBQ everywhere).
+  bool allow_w8_fallback = true;
   int llm_activation_bits = 0;                  ///< 0 = float, 16 = uint16 per tensor (calibrated)
   int kv_bits = 0;                              ///< 0 = float, 8 = uint8 with zero point 128 (calibrated)
   // Vision tower
@@ -36,6 +42,9 @@ struct Qwen2VLRecipe {
   // How ranges are chosen
   qnn::RangeMethod weight_range = qnn::RangeMethod::kMinMax;
   qnn::RangeStat activation_range = qnn::RangeStat::kMinMax;
+  /// Per-weight overrides by checkpoint tensor name (e.g. "model.layers.0.mlp.down_proj.weight": "w8"): exactly these
+  /// bits for that weight, whatever the groups above say; "w4" that does not fit the block size is an error.
+  std::map<std::string, WeightBits> weights;
 
   bool llm_quantized() const { return llm_weights != WeightBits::kFloat || llm_activation_bits || kv_bits; }
   bool vit_quantized() const { return vit_weights != WeightBits::kFloat || vit_activation_bits; }
@@ -45,9 +54,21 @@ struct Qwen2VLRecipe {
   qnn::DType float_weight_dtype() const;
 
   nlohmann::json to_json() const;
-  /// Throws edgevl::Error kCorruptFile naming the key for a malformed recipe.
+  /// Throws edgevl::Error kCorruptFile naming the key for a malformed recipe (every key but allow_w8_fallback and
+  /// weights required, unknown keys rejected).
   static Qwen2VLRecipe from_json(const nlohmann::json& j);
 };
+
+/// A user's recipe file (qwen2vl-compile --recipe FILE): the keys of to_json() present in `j` replace those of `base`
+/// (a preset); "weights" adds per-tensor overrides. Throws kInvalidArgument naming `source` and the key: unknown key,
+/// wrong type, bits or block size not allowed.
+Qwen2VLRecipe recipe_with_overrides(Qwen2VLRecipe base, const nlohmann::json& j, const std::string& source);
+
+/// Checks, before any long work, that every weight the recipe names exists in the checkpoint (`shape_of` returns its
+/// shape, or nothing when absent) and that only matrices are asked for w8/w4. Throws kInvalidArgument naming it.
+void check_weight_overrides(const Qwen2VLRecipe& recipe,
+                            const std::function<std::optional<std::vector<int64_t>>(const std::string&)>& shape_of,
+                            const std::string& checkpoint);
 
 /// Names of the presets, in order: fp32, fp16, w8a16, w4a16.
 const std::vector<std::string>& recipe_presets();
@@ -70,5 +91,15 @@ struct LinearChoice {
 };
 LinearChoice choose_linear_weight(const Qwen2VLRecipe& recipe, const qnn::LinearWeight& w, bool is_vit, bool is_head,
                                   std::vector<std::string>* notes);
+
+/// The quantization of the Qwen2-VL checkpoint weight `name` as the graph builders ask for it (`shape`), or nothing
+/// (the weight stays float): the embedding table `embed_tensor` [vocab, hidden] int8 per row when embedding_int8 (a
+/// tied head reads the same table); every other 2-D weight is a linear layer [Out, In] (the vision tower's when the name
+/// starts with "visual.", the head's when Out = vocab_size), chosen by choose_linear_weight and expressed on the
+/// [Out, In] layout (channel axis 0, LPBQ blocks along axis 1). 1-D tensors (norms, biases) stay float.
+std::optional<qnn::WeightQuantSpec> checkpoint_weight_quant(const Qwen2VLRecipe& recipe, const std::string& name,
+                                                            const std::vector<int64_t>& shape, int64_t vocab_size,
+                                                            const std::string& embed_tensor,
+                                                            std::vector<std::string>* notes);
 
 }  // namespace edgevl::models
