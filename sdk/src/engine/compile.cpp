@@ -201,6 +201,10 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
         return std::vector<int64_t>(t->shape.begin(), t->shape.end());
       },
       hf_dir);
+  // Every weight's recipe choice is made now, so a recipe that cannot be applied (e.g. LPBQ forced on a layer whose
+  // input channels are not a multiple of the block size) fails before any long work.
+  for (const models::ExpectedTensor& t : ck->expected())
+    models::checkpoint_weight_quant(recipe, t.name, t.shape, info.vocab_size, info.embed_tensor, nullptr);
   info.context_length = options.context_length;
   info.chunk = options.chunk;
 
