@@ -62,10 +62,12 @@ CompileSummary compile_model(const std::string& hf_dir, const std::string& out_b
     std::ofstream probe(options.report_file, std::ios::app);
     if (!probe) throw Error(ErrorCode::kIo, "compile: cannot write the report file " + options.report_file);
     eo.report = [&](const std::string& float_bundle, const std::string& bundle) {
-      const AccuracyReport r = compare_bundles(float_bundle, bundle, options.report_samples_file,
+      AccuracyReport r = compare_bundles(float_bundle, bundle, options.report_samples_file,
                                                options.calibration_new_tokens, [&](size_t done, size_t total) {
                                                  if (options.progress) options.progress("report", done, total);
                                                });
+      r.float_bundle = std::string("the float model (") + qnn::float_mode_name(eo.recipe.float_mode) +
+                       " weights, fp32 compute; removed after the compile)";
       std::ofstream f(options.report_file, std::ios::trunc);
       f << r.to_json() << "\n";
       if (!f) throw Error(ErrorCode::kIo, "compile: writing the report file " + options.report_file + " failed");

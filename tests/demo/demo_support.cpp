@@ -88,11 +88,12 @@ EvalSet generate_eval_set(const std::string& name) {
   return set;
 }
 
-std::string generate_calibration_set(const std::string& name, std::string* error) {
+std::string generate_calibration_set(const std::string& name, std::string* error, int64_t seed) {
   const std::string dir = work_dir(name);
   fs::remove_all(dir);
   fs::create_directories(dir);
-  const std::string cmd = python() + " " + source_dir() + "/models/demo/calibration_set.py " + dir;
+  const std::string cmd = python() + " " + source_dir() + "/models/demo/calibration_set.py " + dir +
+                          (seed ? " --seed " + std::to_string(seed) : std::string());
   const CommandResult r = run_command(cmd);
   if (r.status != 0) {
     if (error) *error = "calibration set generation failed (" + cmd + "): " + r.out;

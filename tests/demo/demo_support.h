@@ -49,7 +49,8 @@ EvalSet generate_eval_set(const std::string& name);
 
 /// Writes the demo calibration samples (models/demo/calibration_set.py) into work_dir(name); returns the JSONL path,
 /// or "" with `error` set.
-std::string generate_calibration_set(const std::string& name, std::string* error);
+/// `seed` 0 = the script's calibration seed; models/demo/calibration_set.py's REPORT_SEED gives held-out report samples.
+std::string generate_calibration_set(const std::string& name, std::string* error, int64_t seed = 0);
 
 /// models/demo/eval_torch.py's scoring: the greedy answer, decoded without special tokens, must equal the canonical
 /// answer exactly (no case folding, no trimming).

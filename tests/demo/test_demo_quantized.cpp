@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -112,6 +113,38 @@ TEST(DemoQuantized, QuantizedAnswersEqualFloatAnswers) {
     EXPECT_GE(same / n, kMinAgreement) << variants[i].name << ": answers equal to fp32's";
     EXPECT_LE(std::abs(a.all_right - ref.all_right) / n, kMaxAccuracyGap) << variants[i].name << ": accuracy gap";
   }
+}
+
+// The accuracy report of a w4a16 compile (CompileOptions::report_file) on held-out scenes (calibration_set.py's
+// REPORT_SEED, never the calibration scenes): a JSON document whose numbers agree with what the answers test measures.
+TEST(DemoQuantized, CompileWritesAnAccuracyReport) {
+  std::string err;
+  const std::string calibration = generate_calibration_set("calibration-report", &err);
+  ASSERT_FALSE(calibration.empty()) << err;
+  const std::string held_out = generate_calibration_set("report-samples", &err, 20261204);
+  ASSERT_FALSE(held_out.empty()) << err;
+  edgevl::CompileOptions o;
+  o.precision = edgevl::Precision::kW4A16;
+  o.calibration_file = calibration;
+  o.report_file = work_dir("quantized") + "/w4a16.report.json";
+  o.report_samples_file = held_out;
+  o.context_length = 128;
+  o.chunk = 64;
+  o.vit_buckets = {96, 128, 160};
+  const edgevl::CompileSummary s = edgevl::compile_model(model_dir(), work_dir("quantized") + "/shapes-w4a16-report.evl", o);
+  std::printf("%s", s.report.c_str());
+  ASSERT_FALSE(s.report.empty());
+  const nlohmann::json r = read_json(o.report_file);
+  const size_t n = r["samples"].get<size_t>();
+  EXPECT_EQ(n, 48u);  // calibration_set.py: 24 scenes, two questions each
+  ASSERT_EQ(r["outputs"].size(), 2u);  // image_embeds, logits
+  for (const auto& out : r["outputs"]) EXPECT_GE(out["sqnr_db"].get<double>(), 15.0) << out["name"];
+  EXPECT_EQ(r["layers"].size(), 6u);    // 3 ViT blocks + 3 decoder layers
+  EXPECT_GE(r["top1_agreement"].get<double>(), 0.9);
+  EXPECT_GE(r["greedy_same"].get<double>(), 0.98 * double(n));
+  EXPECT_TRUE(r["weak_layers"].empty());
+  EXPECT_FALSE(std::filesystem::exists(work_dir("quantized") + "/shapes-w4a16-report.evl.calibration.tmp"))
+      << "the temporary float bundle is removed";
 }
 
 }  // namespace
