@@ -43,6 +43,15 @@ void replace_uses(Graph& g, TensorId from, TensorId to, size_t first_op) {
       if (id == from) id = to;
 }
 
+Op boundary_op(const char* type, std::string name, TensorId in, TensorId out) {
+  Op op;
+  op.type = type;
+  op.name = std::move(name);
+  op.inputs = {in};
+  op.outputs = {out};
+  return op;
+}
+
 }  // namespace
 
 QuantizeStats quantize_graph(Graph& g, const QuantPlan& plan, QuantizedWeightCache* cache) {
@@ -96,12 +105,7 @@ QuantizeStats quantize_graph(Graph& g, const QuantPlan& plan, QuantizedWeightCac
     ++st.boundary_ops;
     if (t0.kind == TensorKind::kInput) {
       replace_uses(g, id, qid, 0);
-      Op op;
-      op.type = op::kQuantize;
-      op.name = "quantize." + t0.name;
-      op.inputs = {id};
-      op.outputs = {qid};
-      front.push_back(std::move(op));
+      front.push_back(boundary_op(op::kQuantize, "quantize." + t0.name, id, qid));
     } else {  // graph output: its producer writes the codes, a Dequantize writes the float output
       auto& ops = g.mutable_ops();
       size_t producer = ops.size();
@@ -111,12 +115,7 @@ QuantizeStats quantize_graph(Graph& g, const QuantPlan& plan, QuantizedWeightCac
         throw Error(ErrorCode::kInvalidArgument, "quantize: graph output '" + t0.name + "' has no producer");
       ops[producer].outputs[0] = qid;
       replace_uses(g, id, qid, producer + 1);
-      Op op;
-      op.type = op::kDequantize;
-      op.name = "dequantize." + t0.name;
-      op.inputs = {qid};
-      op.outputs = {id};
-      ops.push_back(std::move(op));
+      ops.push_back(boundary_op(op::kDequantize, "dequantize." + t0.name, qid, id));
     }
   }
   if (!front.empty()) {

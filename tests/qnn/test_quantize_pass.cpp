@@ -180,4 +180,32 @@ TEST(QuantizePass, BundleRoundTripRunsTheSame) {
   std::filesystem::remove_all(dir);
 }
 
+// A quantized bundle whose encoding this build has no kernel for (here an int8 per-channel bias, which QNN allows but
+// the emulator only reads in weight slots) opens, and preparing it is a clear kUnsupported naming the tensor.
+TEST(QuantizePass, EncodingWithoutKernelIsUnsupportedAtPrepare) {
+  const Graph fg = float_graph();
+  Graph qg = fg;
+  quantize_graph(qg, calibrated_plan(fg));
+  Tensor& b = qg.mutable_tensor(qg.find("b"));
+  const std::vector<float> bias(reinterpret_cast<const float*>(b.data.data),
+                                reinterpret_cast<const float*>(b.data.data) + kOut);
+  QuantizedWeight qb = quantize_weight_int8(bias.data(), {kOut}, 0);
+  b.dtype = qb.dtype;
+  b.quant = qb.encoding;
+  b.data = ConstData::from_bytes(std::move(qb.bytes));
+  const std::string dir = (std::filesystem::temp_directory_path() / "edgevl_no_kernel.evl").string();
+  std::filesystem::remove_all(dir);
+  write_bundle(dir, {qg}, BundleWriterOptions{"test", nlohmann::json::object(), {}});
+  const auto bundle = Bundle::open(dir);
+  try {
+    prepare_emulator(bundle->graph("g"), FloatMode::kFp32, 1);
+    ADD_FAILURE() << "prepared a graph the emulator has no kernel for";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("'b'"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
+

@@ -4,8 +4,6 @@
 // and the lowered graph computes what the FullyConnected graph computes.
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include "edgevl/error.h"
 #include "edgevl/qnn/graph_builder.h"
 #include "edgevl/qnn/passes.h"
@@ -19,13 +17,7 @@ namespace {
 
 constexpr int64_t kOut = 24, kIn = 64, kRows = 5;
 
-std::vector<float> random_values(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.f, 1.f);
-  std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
-  return v;
-}
+std::vector<float> random_values(size_t n, uint32_t seed) { return random_floats(n, seed, -2.f, 2.f); }
 
 Graph fc_graph(const QuantizedWeight& q) {
   GraphBuilder b("fc");
