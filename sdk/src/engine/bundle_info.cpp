@@ -46,6 +46,7 @@ nlohmann::json BundleInfo::to_json() const {
               {"vision_end_token_id", vision_end_token_id},
               {"eos_token_ids", eos_token_ids}};
   j["recipe"] = recipe.to_json();
+  j["backend"] = backend;
   j["context_length"] = context_length;
   j["chunk"] = chunk;
   j["vit_buckets"] = vit_buckets;
@@ -93,6 +94,7 @@ BundleInfo BundleInfo::from_json(const nlohmann::json& j) {
   get(ids, "vision_start_token_id", b.vision_start_token_id);
   get(ids, "vision_end_token_id", b.vision_end_token_id);
   get(ids, "eos_token_ids", b.eos_token_ids);
+  if (j.contains("backend")) get(j, "backend", b.backend);
   if (j.contains("recipe")) {
     b.recipe = models::Qwen2VLRecipe::from_json(j["recipe"]);
   } else {  // bundles written before recipes existed: a float precision name

@@ -31,7 +31,10 @@ struct BundleInfo {
   int32_t image_token_id = 151655, vision_start_token_id = 151652, vision_end_token_id = 151653;
   std::vector<int32_t> eos_token_ids{151645, 151643};
   // compile settings
-  models::Qwen2VLRecipe recipe;  ///< how every tensor is stored (its preset: "fp32", "fp16", "w8a16", "w4a16")
+  models::Qwen2VLRecipe recipe;
+  /// The back end the graphs were compiled for (qnn::backend_by_name); "emulator" runs on every CPU. Absent in older
+  /// bundles (= "emulator").
+  std::string backend = "emulator";  ///< how every tensor is stored (its preset: "fp32", "fp16", "w8a16", "w4a16")
   int64_t context_length = 0, chunk = 0;
   std::vector<int64_t> vit_buckets;  ///< ascending
   int64_t min_pixels = 3136, max_pixels = 12845056;

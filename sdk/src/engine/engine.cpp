@@ -52,7 +52,7 @@ std::shared_ptr<const Qwen2VLEngine> Qwen2VLEngine::open(const std::string& bund
   e->info_ = BundleInfo::from_json(e->bundle_->model_metadata());
   e->impl_ = std::make_unique<Impl>();
   Impl& im = *e->impl_;
-  im.backend = &qnn::backend_by_name("emulator");
+  im.backend = &qnn::backend_by_name(options.backend.empty() ? e->info_.backend : options.backend);
   im.prepare.float_mode = options.float_mode.value_or(e->info_.recipe.float_mode);
   im.prepare.num_threads = options.num_threads;
   im.vit_observer = options.vit_observer;

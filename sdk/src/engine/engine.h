@@ -81,6 +81,7 @@ struct ImageInput {
 /// How a bundle is opened for execution.
 struct EngineOptions {
   int num_threads = 0;                       ///< CPU threads per graph (≤ 0: all cores)
+  std::string backend;                       ///< back end by name (""= the bundle's; unknown: kUnsupported listing them)
   std::optional<qnn::FloatMode> float_mode;  ///< overrides the recipe's float mode (calibration runs fp32)
   qnn::TensorObserver vit_observer;          ///< installed on every ViT executable (calibration)
   qnn::TensorObserver llm_observer;          ///< installed on the prefill and decode executables (calibration)
