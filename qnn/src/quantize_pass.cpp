@@ -16,11 +16,20 @@ std::vector<float> constant_as_floats(const Tensor& t) {
   return v;
 }
 
-QuantizedWeight quantize_constant(const Tensor& t, const WeightQuantSpec& s) {
+void check_float_constant(const Tensor& t) {
   if (t.kind != TensorKind::kConstant || (t.dtype != DType::kFloat32 && t.dtype != DType::kFloat16) ||
       t.quant.quantized())
     throw Error(ErrorCode::kInvalidArgument,
                 "quantize: planned weight '" + t.name + "' is not a float32/float16 constant");
+}
+
+std::string shape_text(const std::vector<int64_t>& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+  return r + "]";
+}
+
+QuantizedWeight quantize_constant(const Tensor& t, const WeightQuantSpec& s) {
   const std::vector<float> w = constant_as_floats(t);
   if (s.kind == WeightQuantSpec::Kind::kLpbq)
     return quantize_weight_lpbq(w.data(), t.shape, s.channel_axis, s.block_axis, s.block_size, s.method);
@@ -61,12 +70,20 @@ QuantizeStats quantize_graph(Graph& g, const QuantPlan& plan, QuantizedWeightCac
     const TensorId id = g.find(name);
     if (id == kNoTensor) continue;
     Tensor& t = g.mutable_tensor(id);
+    check_float_constant(t);  // a cached entry of the same name does not make another kind of tensor a weight
     auto it = cache ? cache->entries.find(name) : std::map<std::string, QuantizedConstant>::iterator();
     QuantizedConstant fresh;
     if (!cache || it == cache->entries.end()) {
       QuantizedWeight qw = quantize_constant(t, spec);
       fresh = {qw.dtype, std::move(qw.encoding), ConstData::from_bytes(std::move(qw.bytes))};
-      if (cache) it = cache->entries.emplace(name, std::move(fresh)).first;
+      if (cache) {
+        it = cache->entries.emplace(name, std::move(fresh)).first;
+        cache->shapes[name] = t.shape;
+      }
+    } else if (auto sh = cache->shapes.find(name); sh != cache->shapes.end() && sh->second != t.shape) {
+      // Same name, another source shape (possibly as many elements): the cached codes and scales do not apply.
+      throw Error(ErrorCode::kInvalidArgument, "quantize: weight '" + name + "' has shape " + shape_text(t.shape) +
+                                                   ", the cached one " + shape_text(sh->second));
     }
     const QuantizedConstant& qc = cache ? it->second : fresh;
     if (tensor_nbytes(t.shape, qc.dtype) != qc.data.nbytes)

@@ -10,6 +10,7 @@
 #include "edgevl/error.h"
 #include "edgevl/qnn/json_limits.h"
 #include "edgevl/session.h"
+#include "edgevl/vision/image.h"
 #include "model_impl.h"
 
 namespace edgevl {
@@ -27,6 +28,13 @@ std::string image_path(const fs::path& base, const nlohmann::json& v, const std:
   if (p.is_relative()) p = base / p;
   std::error_code ec;
   if (!fs::is_regular_file(p, ec)) throw Error(ErrorCode::kNotFound, where + ": image " + p.string() + " not found");
+  // Decoded once now (and dropped), as the session will decode it: an image that does not decode is an error before
+  // any long work, not after the float graphs are built and written.
+  try {
+    (void)vision::load_image(p.string());
+  } catch (const Error& e) {
+    throw Error(e.code(), where + ": " + e.what());
+  }
   return p.string();
 }
 

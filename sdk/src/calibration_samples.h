@@ -18,9 +18,10 @@ struct CalibrationSample {
 };
 
 /// Reads a calibration JSONL file (format in CompileOptions::calibration_file). Image paths are relative to the file's
-/// directory and must exist. Blank lines are skipped; at most 100000 samples. Throws edgevl::Error: kNotFound (the file
-/// or an image), kCorruptFile naming the file and line (not a JSON object, no "prompt", an ill-typed "image(s)"),
-/// kInvalidArgument (no sample).
+/// directory and must exist and decode (each is decoded once here and dropped). Blank lines are skipped; at most 100000
+/// samples. Throws edgevl::Error: kNotFound (the file or an image), kCorruptFile naming the file and line (not a JSON
+/// object, no "prompt", an ill-typed "image(s)"), vision::load_image()'s error for an image that does not decode
+/// (kCorruptFile, kUnsupported, kInvalidArgument; with the file and line), kInvalidArgument (no sample).
 std::vector<CalibrationSample> load_calibration_file(const std::string& path);
 
 /// The built-in samples: synthetic images (gradients, stripes, shapes, noise; seeded, so every compile sees the same

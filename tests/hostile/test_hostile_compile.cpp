@@ -6,7 +6,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <utility>
 #include <string>
+#include <vector>
 
 #include "edgevl/edgevl.h"
 
@@ -30,12 +33,16 @@ struct Outcome {
   std::string message;
   bool threw = false;
   double seconds = 0;
+  std::vector<std::string> stages;  ///< progress stages reported before the error (long work started)
 };
 
 Outcome compile(edgevl::CompileOptions o) {
   o.context_length = 128;
   o.chunk = 64;
   Outcome r;
+  o.progress = [&r](const std::string& stage, size_t, size_t) {
+    if (r.stages.empty() || r.stages.back() != stage) r.stages.push_back(stage);
+  };
   const auto t0 = std::chrono::steady_clock::now();
   try {
     edgevl::compile_model(kModel, (kTmp / "out.evl").string(), o);
@@ -60,6 +67,9 @@ void expect_error(const Outcome& r, edgevl::ErrorCode code, const std::string& n
   EXPECT_EQ(r.code, code) << r.message;
   EXPECT_NE(r.message.find(names), std::string::npos) << "'" << r.message << "' does not name " << names;
   EXPECT_FALSE(fs::exists(kTmp / "out.evl")) << "a bundle was written";
+  // Before any long work: no compile stage began (no graph built, no temporary bundle).
+  EXPECT_TRUE(r.stages.empty()) << "the error came after stage '" << r.stages.front() << "'";
+  EXPECT_FALSE(fs::exists(kTmp / "out.evl.calibration.tmp"));
 }
 
 TEST(HostileCompile, CalibrationFileErrors) {
@@ -107,6 +117,92 @@ TEST(HostileCompile, RecipeAndOptionErrors) {
   edgevl::CompileOptions fp = o;
   fp.precision = edgevl::Precision::kFp16;
   expect_error(compile(fp), edgevl::ErrorCode::kInvalidArgument, "report");
+}
+
+std::string nested(int depth) { return std::string(size_t(depth), '[') + std::string(size_t(depth), ']'); }
+
+// More hostile calibration files. A line that is accepted is shown by the error of a later bad line (its file:line):
+// every case stops before any long work.
+TEST(HostileCompile, CalibrationFileDetails) {
+  using edgevl::ErrorCode;
+  fs::create_directories(kTmp / "imgs");
+  fs::copy_file(kImage, kTmp / "imgs" / "a.jpg", fs::copy_options::overwrite_existing);
+  const std::string bad_line2 = "\n{not json\n";
+  // A directory is not a calibration file.
+  fs::create_directories(kTmp / "dir.jsonl");
+  expect_error(compile(w8((kTmp / "dir.jsonl").string())), ErrorCode::kNotFound, "dir.jsonl");
+  // Nesting: 40 levels inside a sample are fine (the sample is read, line 2 fails); 40 levels as the whole line are
+  // no object; the documented limit is 128 levels (json_limits.h): 128 is read, 129 and 1000 are refused by line.
+  expect_error(compile(w8(write("deep40ok.jsonl", "{\"prompt\": \"a\", \"extra\": " + nested(39) + "}" + bad_line2))),
+               ErrorCode::kCorruptFile, "deep40ok.jsonl:2");
+  expect_error(compile(w8(write("deep40.jsonl", nested(40) + "\n"))), ErrorCode::kCorruptFile, "deep40.jsonl:1");
+  expect_error(compile(w8(write("deep128.jsonl", "{\"prompt\": \"a\", \"extra\": " + nested(127) + "}" + bad_line2))),
+               ErrorCode::kCorruptFile, "deep128.jsonl:2");
+  expect_error(compile(w8(write("deep129.jsonl", "{\"prompt\": \"a\", \"extra\": " + nested(128) + "}\n"))),
+               ErrorCode::kCorruptFile, "deep129.jsonl:1");
+  std::string objects;
+  for (int i = 0; i < 1000; ++i) objects += "{\"prompt\": \"a\", \"x\": ";
+  objects += "1" + std::string(1000, '}') + "\n";
+  expect_error(compile(w8(write("deep1000obj.jsonl", objects))), ErrorCode::kCorruptFile, "deep1000obj.jsonl:1");
+  // Image paths are relative to the file's directory, for "image" and "images" alike.
+  expect_error(compile(w8(write("relative.jsonl", "{\"prompt\": \"a\", \"image\": \"imgs/a.jpg\"}\n"
+                                                  "{\"prompt\": \"b\", \"images\": [\"imgs/a.jpg\", \"imgs/nope.png\"]}\n"))),
+               ErrorCode::kNotFound, "nope.png");
+  expect_error(compile(w8(write("relative_ok.jsonl", "{\"prompt\": \"a\", \"images\": [\"imgs/a.jpg\"]}" + bad_line2))),
+               ErrorCode::kCorruptFile, "relative_ok.jsonl:2");
+  // An image that exists but does not decode is refused now, by file:line and image, not after the graphs are built
+  // (the session would decode it only while calibrating).
+  {
+    std::ofstream(kTmp / "imgs" / "text.png", std::ios::binary) << "this is not an image";
+    std::ofstream(kTmp / "imgs" / "empty.jpg", std::ios::binary);
+    std::ifstream in(kImage, std::ios::binary);
+    const std::string jpeg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ofstream(kTmp / "imgs" / "half.jpg", std::ios::binary) << jpeg.substr(0, jpeg.size() / 2);
+    std::ofstream(kTmp / "imgs" / "anim.gif", std::ios::binary) << std::string("GIF89a\x01\x00\x01\x00\x00\x00\x00;", 14);
+  }
+  for (const auto& [img, code] : std::vector<std::pair<std::string, ErrorCode>>{{"text.png", ErrorCode::kCorruptFile},
+                                                                               {"empty.jpg", ErrorCode::kCorruptFile},
+                                                                               {"half.jpg", ErrorCode::kCorruptFile},
+                                                                               {"anim.gif", ErrorCode::kUnsupported}}) {
+    SCOPED_TRACE(img);
+    const std::string text = "{\"prompt\": \"a\", \"image\": \"imgs/a.jpg\"}\n{\"prompt\": \"b\", \"images\": [\"imgs/" +
+                             img + "\"]}\n";
+    const Outcome r = compile(w8(write("undecodable.jsonl", text)));
+    expect_error(r, code, "undecodable.jsonl:2");
+    EXPECT_NE(r.message.find(img), std::string::npos) << r.message;
+  }
+  // Ill-typed fields, each by file:line.
+  for (const char* line : {R"({"prompt": 5})", R"({"prompt": ""})", R"({"prompt": null})", R"({"prompt": ["a"]})",
+                           R"({"prompt": "a", "image": 5})", R"({"prompt": "a", "image": ""})",
+                           R"({"prompt": "a", "images": [1]})", R"({"prompt": "a", "images": {"x": "a.jpg"}})",
+                           R"("just a string")", "null", "42"}) {
+    SCOPED_TRACE(line);
+    expect_error(compile(w8(write("typed.jsonl", "{\"prompt\": \"ok\"}\n" + std::string(line) + "\n"))),
+                 ErrorCode::kCorruptFile, "typed.jsonl:2");
+  }
+  // Blank lines (also CRLF ones) are skipped but counted.
+  expect_error(compile(w8(write("crlf.jsonl", "{\"prompt\": \"a\"}\r\n\r\n   \r\n{bad\r\n"))), ErrorCode::kCorruptFile,
+               "crlf.jsonl:4");
+  expect_error(compile(w8(write("blank.jsonl", " \t\r\n\n"))), ErrorCode::kInvalidArgument, "blank.jsonl");
+  expect_error(compile(w8(write("zero.jsonl", ""))), ErrorCode::kInvalidArgument, "zero.jsonl");
+  // Binary garbage and an over-long line.
+  expect_error(compile(w8(write("binary.jsonl", std::string("\xff\xfe\x00\x01garbage", 11) + "\n"))),
+               ErrorCode::kCorruptFile, "binary.jsonl:1");
+  expect_error(compile(w8(write("long.jsonl", "{\"prompt\": \"" + std::string(2u << 20, 'a') + "\"}\n"))),
+               ErrorCode::kCorruptFile, "long.jsonl:1");
+  // A calibration file for any float precision is an error; for w4a16 it is read like for w8a16.
+  edgevl::CompileOptions f16;
+  f16.precision = edgevl::Precision::kFp16;
+  f16.calibration_file = write("ok16.jsonl", "{\"prompt\": \"a\"}\n");
+  expect_error(compile(f16), ErrorCode::kInvalidArgument, "calibration");
+  edgevl::CompileOptions w4 = w8(write("w4.jsonl", "{\"prompt\": \"a\"}\n[]\n"));
+  w4.precision = edgevl::Precision::kW4A16;
+  expect_error(compile(w4), ErrorCode::kCorruptFile, "w4.jsonl:2");
+  // The report's samples file is checked as early, with the same rules.
+  edgevl::CompileOptions rep = w8("");
+  rep.report_file = (kTmp / "report.json").string();
+  rep.report_samples_file = write("report.jsonl", "{\"prompt\": \"a\", \"image\": \"imgs/none.png\"}\n");
+  expect_error(compile(rep), ErrorCode::kNotFound, "none.png");
 }
 
 }  // namespace

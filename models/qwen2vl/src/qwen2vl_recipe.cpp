@@ -75,8 +75,10 @@ void read_fields(const nlohmann::json& j, const std::string& source, bool requir
                                              "embedding_int8", "block_size", "llm_activation_bits", "kv_bits",
                                              "vit_activation_bits", "weight_range", "activation_range",
                                              "allow_w8_fallback", "weights"};
-  for (auto it = j.begin(); it != j.end(); ++it)
+  for (auto it = j.begin(); it != j.end(); ++it) {
     if (std::find(keys.begin(), keys.end(), it.key()) == keys.end()) fail("unknown key '" + it.key() + "'");
+    if (it->is_null()) fail("'" + it.key() + "' is null");  // not "absent": a required key needs a value
+  }
   if (require_all)
     for (const auto& k : keys)
       if (!optional.count(k) && !j.contains(k)) fail("missing '" + k + "'");
@@ -189,9 +191,13 @@ Qwen2VLRecipe recipe_preset(const std::string& precision, int block_size, const 
                 "precision '" + precision + "' is not one of " + joined(recipe_presets()));
   }
   if (vit == "fp32" || vit == "fp16") {
+    // One float mode per bundle: the tower's float precision is the preset's, so only that one can be asked for.
     if (vit == "fp32" && r.float_mode != qnn::FloatMode::kFp32)
       throw Error(ErrorCode::kInvalidArgument, "vit precision fp32 needs precision fp32 (the float parts of a " +
                                                    precision + " bundle are fp16)");
+    if (vit == "fp16" && r.float_mode != qnn::FloatMode::kFp16)
+      throw Error(ErrorCode::kInvalidArgument, "vit precision fp16 needs precision fp16, w8a16 or w4a16 (the float "
+                                               "parts of an " + precision + " bundle are fp32)");
   } else if (vit == "w8a16") {
     r.vit_weights = WeightBits::kW8;
     r.vit_activation_bits = 16;

@@ -46,6 +46,9 @@ struct QuantizedConstant {
 };
 struct QuantizedWeightCache {
   std::map<std::string, QuantizedConstant> entries;
+  /// The source shape each entry was quantized from (quantize_graph fills it): a same-name weight of another shape is
+  /// an error, not a reuse, even with as many elements.
+  std::map<std::string, std::vector<int64_t>> shapes;
 };
 
 /// What quantize_graph() did.
@@ -55,7 +58,8 @@ struct QuantizeStats {
   int boundary_ops = 0;    ///< Quantize/Dequantize ops inserted
 };
 
-/// Applies `plan` to `g`. A weight already quantized in `cache` (same name, same source shape) reuses its bytes.
+/// Applies `plan` to `g`. A weight already quantized in `cache` (same name, same source shape) reuses its bytes; the
+/// same name with another shape is kInvalidArgument.
 /// An input of `quantized_io` keeps its name with the codes' dtype; another quantized input X stays float32 and a new
 /// activation "X.q" (Quantize) replaces it in every op; a quantized output Y stays float32, produced by a Dequantize of
 /// a new "Y.q". The result passes verify() when the plan gives data-movement ops (Reshape, Transpose, Concat,

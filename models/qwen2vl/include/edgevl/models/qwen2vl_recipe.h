@@ -55,7 +55,7 @@ struct Qwen2VLRecipe {
 
   nlohmann::json to_json() const;
   /// Throws edgevl::Error kCorruptFile naming the key for a malformed recipe (every key but allow_w8_fallback and
-  /// weights required, unknown keys rejected).
+  /// weights required, unknown keys and null values rejected).
   static Qwen2VLRecipe from_json(const nlohmann::json& j);
 };
 
@@ -78,8 +78,9 @@ const std::vector<std::string>& recipe_presets();
 ///  - w8a16: LLM linear weights, head and embedding int8 per channel, uint16 activations, uint8 KV; ViT fp16;
 ///  - w4a16: LLM linear weights LPBQ int4 (block_size), head and embedding int8 per channel, uint16 activations,
 ///    uint8 KV; ViT fp16.
-/// `vit` overrides the vision tower: "" (the preset's), "fp32", "fp16" or "w8a16". Throws kInvalidArgument naming the
-/// option and listing the valid names; check_lpbq_block_size() errors for a bad block size.
+/// `vit` overrides the vision tower: "" (the preset's), "fp32", "fp16" or "w8a16". A bundle has one float mode, so
+/// "fp32" needs the fp32 preset and "fp16" one of the others. Throws kInvalidArgument naming the option (and listing the
+/// valid names for an unknown one); check_lpbq_block_size() errors for a bad block size.
 Qwen2VLRecipe recipe_preset(const std::string& precision, int block_size = 32, const std::string& vit = "");
 
 /// The weight quantization of one linear weight (1×1 Conv2d HWIO [1, 1, In, Out]) under `recipe`, or nothing (float).
