@@ -87,7 +87,7 @@ struct Comparer {
 const std::vector<CalibrationSample>& held_out_default() {
   static const std::vector<CalibrationSample> s = [] {
     std::vector<CalibrationSample> out = default_calibration_samples();
-    // Held out: other image sizes and prompts than the calibration defaults (same content kinds).
+    // Held out: the calibration images rotated by 180 degrees (same sizes and content kinds) with other prompts.
     std::vector<CalibrationSample> held;
     const char* prompts[] = {"What do you see here?", "Which colour is the largest area?", "Describe it briefly.",
                              "Is there a circle?"};

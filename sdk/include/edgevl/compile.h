@@ -46,7 +46,7 @@ struct CompileSummary {
   uint64_t weights_bytes = 0;          ///< bytes of the weights file (shared weights stored once)
   uint64_t bundle_bytes = 0;           ///< all files of the bundle
   double seconds = 0;
-  double calibration_seconds = 0;      ///< part of `seconds` spent running calibration samples
+  double calibration_seconds = 0;      ///< part of `seconds` spent on calibration (building and writing the float graphs, running the samples)
   size_t calibration_samples = 0;
   std::string recipe;                  ///< the bundle's recipe as JSON text (docs/quantization.md)
   std::vector<std::string> notes;      ///< recipe fallbacks, e.g. a weight stored w8 because LPBQ blocks do not fit
