@@ -23,12 +23,6 @@ void check_float_constant(const Tensor& t) {
                 "quantize: planned weight '" + t.name + "' is not a float32/float16 constant");
 }
 
-std::string shape_text(const std::vector<int64_t>& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-  return r + "]";
-}
-
 QuantizedWeight quantize_constant(const Tensor& t, const WeightQuantSpec& s) {
   const std::vector<float> w = constant_as_floats(t);
   if (s.kind == WeightQuantSpec::Kind::kLpbq)
@@ -71,26 +65,25 @@ QuantizeStats quantize_graph(Graph& g, const QuantPlan& plan, QuantizedWeightCac
     if (id == kNoTensor) continue;
     Tensor& t = g.mutable_tensor(id);
     check_float_constant(t);  // a cached entry of the same name does not make another kind of tensor a weight
-    auto it = cache ? cache->entries.find(name) : std::map<std::string, QuantizedConstant>::iterator();
-    QuantizedConstant fresh;
-    if (!cache || it == cache->entries.end()) {
-      QuantizedWeight qw = quantize_constant(t, spec);
-      fresh = {qw.dtype, std::move(qw.encoding), ConstData::from_bytes(std::move(qw.bytes))};
-      if (cache) {
-        it = cache->entries.emplace(name, std::move(fresh)).first;
-        cache->shapes[name] = t.shape;
-      }
-    } else if (auto sh = cache->shapes.find(name); sh != cache->shapes.end() && sh->second != t.shape) {
-      // Same name, another source shape (possibly as many elements): the cached codes and scales do not apply.
-      throw Error(ErrorCode::kInvalidArgument, "quantize: weight '" + name + "' has shape " + shape_text(t.shape) +
-                                                   ", the cached one " + shape_text(sh->second));
+    QuantizedConstant local;
+    const QuantizedConstant* qc = nullptr;
+    if (cache) {
+      auto f = cache->entries.find(name);
+      if (f != cache->entries.end()) qc = &f->second;
     }
-    const QuantizedConstant& qc = cache ? it->second : fresh;
-    if (tensor_nbytes(t.shape, qc.dtype) != qc.data.nbytes)
-      throw Error(ErrorCode::kInvalidArgument, "quantize: weight '" + name + "' has another shape than the cached one");
-    t.dtype = qc.dtype;
-    t.quant = qc.encoding;
-    t.data = qc.data;  // shared bytes: prefill and decode hold one copy
+    if (!qc) {
+      QuantizedWeight qw = quantize_constant(t, spec);
+      local = {qw.dtype, std::move(qw.encoding), ConstData::from_bytes(std::move(qw.bytes)), t.shape};
+      qc = cache ? &cache->entries.emplace(name, std::move(local)).first->second : &local;
+    } else if (qc->shape != t.shape) {
+      // Same name, another source shape (possibly as many elements): the cached codes and scales do not apply.
+      throw Error(ErrorCode::kInvalidArgument, "quantize: weight '" + name + "' has shape " +
+                                                   shape_to_string(t.shape) + ", the cached one " +
+                                                   shape_to_string(qc->shape));
+    }
+    t.dtype = qc->dtype;
+    t.quant = qc->encoding;
+    t.data = qc->data;  // shared bytes: prefill and decode hold one copy
     ++st.weights;
   }
   // Activations, inputs, outputs.

@@ -63,7 +63,7 @@ qnn::WeightProvider CheckpointWeights::provider() {
                                        : qnn::quantize_weight_int8(w.data(), shape, spec->channel_axis, spec->method);
           qnn::release_mapped_pages(t->data, t->nbytes);
           it = qcache_.emplace(name, qnn::QuantizedConstant{q.dtype, std::move(q.encoding),
-                                                            qnn::ConstData::from_bytes(std::move(q.bytes))})
+                                                            qnn::ConstData::from_bytes(std::move(q.bytes)), shape})
                    .first;
         }
         return b.constant(name, shape, it->second.dtype, it->second.data, it->second.encoding);

@@ -38,17 +38,16 @@ struct QuantPlan {
   std::set<std::string> quantized_io;
 };
 
-/// Remembers quantized weights by tensor name so that graphs sharing a weight (prefill and decode) share its bytes.
+/// A weight after quantization: its codes' dtype, encoding and bytes, and the shape it was quantized at.
 struct QuantizedConstant {
   DType dtype = DType::kInt8;
   QuantEncoding encoding;
   ConstData data;
+  std::vector<int64_t> shape;  ///< a same-name weight of another shape is an error, not a reuse (even as many elements)
 };
+/// Remembers quantized weights by tensor name so that graphs sharing a weight (prefill and decode) share its bytes.
 struct QuantizedWeightCache {
   std::map<std::string, QuantizedConstant> entries;
-  /// The source shape each entry was quantized from (quantize_graph fills it): a same-name weight of another shape is
-  /// an error, not a reuse, even with as many elements.
-  std::map<std::string, std::vector<int64_t>> shapes;
 };
 
 /// What quantize_graph() did.
