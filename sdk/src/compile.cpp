@@ -3,13 +3,11 @@
 #include <filesystem>
 
 #include <fstream>
-#include <iterator>
 
 #include "calibration_samples.h"
 #include "edgevl/accuracy_report.h"
 #include "edgevl/error.h"
 #include "edgevl/models/qwen2vl_recipe.h"
-#include "edgevl/qnn/json_limits.h"
 #include "engine/engine.h"
 
 namespace edgevl {
@@ -25,14 +23,7 @@ CompileSummary compile_model(const std::string& hf_dir, const std::string& out_b
                                                  std::to_string(options.calibration_new_tokens));
   engine::CompileOptions eo;
   eo.recipe = models::recipe_preset(precision_name(options.precision), options.block_size, options.vit_precision);
-  if (!options.recipe_file.empty()) {
-    std::ifstream f(options.recipe_file, std::ios::binary);
-    if (!f) throw Error(ErrorCode::kNotFound, "recipe file " + options.recipe_file + " not found");
-    const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    if (text.size() > (1u << 20)) throw Error(ErrorCode::kInvalidArgument, "recipe file " + options.recipe_file + " is over 1 MiB");
-    eo.recipe = models::recipe_with_overrides(eo.recipe, qnn::parse_json_bounded(text, options.recipe_file),
-                                              "recipe file " + options.recipe_file);
-  }
+  if (!options.recipe_file.empty()) eo.recipe = models::recipe_from_file(eo.recipe, options.recipe_file);
   eo.context_length = options.context_length;
   eo.chunk = options.chunk;
   eo.max_pixels = options.max_pixels;

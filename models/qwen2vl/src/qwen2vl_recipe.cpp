@@ -4,6 +4,7 @@
 #include "json_fields.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 namespace edgevl::models {
@@ -149,6 +150,14 @@ Qwen2VLRecipe Qwen2VLRecipe::from_json(const nlohmann::json& j) {
 Qwen2VLRecipe recipe_with_overrides(Qwen2VLRecipe base, const nlohmann::json& j, const std::string& source) {
   read_fields(j, source, /*require_all=*/false, ErrorCode::kInvalidArgument, base);
   return base;
+}
+
+Qwen2VLRecipe recipe_from_file(Qwen2VLRecipe base, const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > (1u << 20))
+    throw Error(ErrorCode::kInvalidArgument, "recipe file " + path + " is over 1 MiB");
+  return recipe_with_overrides(std::move(base), detail::read_json_file(path), "recipe file " + path);
 }
 
 void check_weight_overrides(const Qwen2VLRecipe& recipe,

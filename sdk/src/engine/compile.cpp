@@ -115,10 +115,6 @@ void check_options(const CompileOptions& o) {
                   "compile: ViT bucket " + std::to_string(b) + " is not a positive multiple of 4");
 }
 
-}  // namespace
-
-namespace {
-
 /// Returns freed heap memory to the system. glibc keeps freed blocks below its (adaptive, up to 32 MiB) mmap threshold
 /// in the heap, so after the float graphs of a 2B model are freed the process would otherwise still hold gigabytes.
 void release_free_heap() {

@@ -63,6 +63,9 @@ struct Qwen2VLRecipe {
 /// (a preset); "weights" adds per-tensor overrides. Throws kInvalidArgument naming `source` and the key: unknown key,
 /// wrong type, bits or block size not allowed.
 Qwen2VLRecipe recipe_with_overrides(Qwen2VLRecipe base, const nlohmann::json& j, const std::string& source);
+/// recipe_with_overrides() of the JSON file `path` (at most 1 MiB, nesting ≤ 128). Throws kNotFound (no such file),
+/// kCorruptFile (not JSON), kInvalidArgument (too large, or what recipe_with_overrides() rejects), naming the file.
+Qwen2VLRecipe recipe_from_file(Qwen2VLRecipe base, const std::string& path);
 
 /// Checks, before any long work, that every weight the recipe names exists in the checkpoint (`shape_of` returns its
 /// shape, or nothing when absent) and that only matrices are asked for w8/w4. Throws kInvalidArgument naming it.
