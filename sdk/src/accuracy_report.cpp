@@ -62,16 +62,17 @@ std::vector<std::string> layer_outputs(const qnn::Graph& g) {
 }
 
 // Records the float model's values of the selected tensors in order; the quantized run consumes them in the same order
-// (both prefill the same ids in the same chunks) and accumulates the SQNR.
+// (both prefill the same ids in the same chunks) and accumulates the SQNR. Idle while the models answer freely.
 struct Comparer {
+  enum class Mode { kIdle, kRecord, kCompare };
   std::set<std::string> watched;
-  bool recording = true;
+  Mode mode = Mode::kIdle;
   std::map<std::string, std::deque<std::vector<float>>> pending;
   std::map<std::string, Acc> acc;
   qnn::TensorObserver hook() {
     return [this](const qnn::Tensor& t, const float* v, size_t n) {
-      if (!watched.count(t.name)) return;
-      if (recording) {
+      if (mode == Mode::kIdle || !watched.count(t.name)) return;
+      if (mode == Mode::kRecord) {
         pending[t.name].emplace_back(v, v + n);
         return;
       }
@@ -81,7 +82,6 @@ struct Comparer {
       q.pop_front();
     };
   }
-  void clear() { pending.clear(); }
 };
 
 const std::vector<CalibrationSample>& held_out_default() {
@@ -132,7 +132,8 @@ AccuracyReport compare_bundles(const std::string& float_bundle, const std::strin
     throw Error(ErrorCode::kInvalidArgument, "accuracy report: " + float_bundle + " and " + quantized_bundle +
                                                  " are not the same model (vocabulary, layers or hidden size differ)");
   const Model fmodel = Model::from_impl(fimpl), qmodel = Model::from_impl(qimpl);
-  for (const auto& n : layer_outputs(fimpl->engine->bundle().graph(fi.decode_graph))) llm_cmp.watched.insert(n);
+  const std::vector<std::string> llm_layers = layer_outputs(fimpl->engine->bundle().graph(fi.decode_graph));
+  llm_cmp.watched.insert(llm_layers.begin(), llm_layers.end());
   std::vector<std::string> vit_layers;
   if (!fi.vit_buckets.empty()) {
     vit_layers = layer_outputs(fimpl->engine->bundle().graph("vit.p" + std::to_string(fi.vit_buckets.front())));
@@ -153,12 +154,9 @@ AccuracyReport compare_bundles(const std::string& float_bundle, const std::strin
     Request req;
     req.text = samples[i].prompt;
     req.images = samples[i].images;
-    // The float model's greedy answer (observers idle: nothing watched is compared outside the prefill below).
-    vit_cmp.recording = llm_cmp.recording = true;
+    // The float model's greedy answer (observers idle).
     Session fs(fmodel);
     const Result fr = fs.generate(req, greedy);
-    vit_cmp.clear();
-    llm_cmp.clear();
     // Teacher forcing: the prompt and that answer, prefilled by both models.
     const detail::Turn turn = detail::build_turn(*fimpl, req, false);
     std::vector<int32_t> ids = turn.ids;
@@ -170,7 +168,7 @@ AccuracyReport compare_bundles(const std::string& float_bundle, const std::strin
     std::vector<std::vector<float>> fembeds;
     for (int pass = 0; pass < 2; ++pass) {
       const engine::Qwen2VLEngine& eng = pass == 0 ? *fimpl->engine : *qimpl->engine;
-      vit_cmp.recording = llm_cmp.recording = pass == 0;
+      vit_cmp.mode = llm_cmp.mode = pass == 0 ? Comparer::Mode::kRecord : Comparer::Mode::kCompare;
       std::vector<engine::ImageInput> images;
       for (size_t k = 0; k < pixels.size(); ++k) {
         engine::ImageInput in;
@@ -192,13 +190,11 @@ AccuracyReport compare_bundles(const std::string& float_bundle, const std::strin
         top1_same += argmax(flogits.data() + p * V, V) == argmax(logits.data() + p * V, V);
       rep.top1_positions += ids.size();
     }
-    vit_cmp.clear();
-    llm_cmp.clear();
-    vit_cmp.recording = llm_cmp.recording = true;  // nothing recorded is consumed during the answer below
+    vit_cmp.mode = llm_cmp.mode = Comparer::Mode::kIdle;
+    vit_cmp.pending.clear();  // what the quantized run did not consume (runs out of step)
+    llm_cmp.pending.clear();
     Session qs(qmodel);
     const Result qr = qs.generate(req, greedy);
-    vit_cmp.clear();
-    llm_cmp.clear();
     rep.greedy_same += qr.text == fr.text;
     ++rep.samples;
     if (progress) progress(i + 1, samples.size());
@@ -216,7 +212,7 @@ AccuracyReport compare_bundles(const std::string& float_bundle, const std::strin
     }
   };
   add_layers(vit_layers, vit_cmp);
-  add_layers(layer_outputs(fimpl->engine->bundle().graph(fi.decode_graph)), llm_cmp);
+  add_layers(llm_layers, llm_cmp);
   rep.top1_agreement = rep.top1_positions ? double(top1_same) / double(rep.top1_positions) : 0.0;
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rep;
