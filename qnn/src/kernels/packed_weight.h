@@ -1,0 +1,40 @@
+// A GEMM weight prepared once for the SIMD GEMV kernels (internal): where its codes are (the constant's bytes — the
+// bundle's mapping — never copied or dequantized), its layout, and only its small per-channel data repacked.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "edgevl/qnn/tensor.h"
+
+namespace edgevl::qnn::kernels {
+
+enum class WeightFormat {
+  kF32,         ///< float32
+  kF32Round16,  ///< float32 read rounded to float16 (FloatMode::kFp16 over a float32 constant)
+  kF16,         ///< IEEE binary16
+  kInt8,        ///< w8: symmetric int8, one scale per output channel n (QNN AXIS_SCALE_OFFSET, offsets 0)
+  kInt4Lpbq,    ///< w4 LPBQ (QNN BLOCKWISE_EXPANSION): int4 two per byte (low nibble first), blocks along k
+};
+
+/// Logical weight B [K, N] (N output channels). Layout kn: B(k, n) is element k·ld + n (HWIO [1, 1, K, N] of a 1×1
+/// Conv2d, a MatMul B); layout nk: element n·ld + k (FullyConnected [N, K], MatMul transpose_in1, the tied LM head).
+struct PackedWeight {
+  WeightFormat format = WeightFormat::kF32;
+  bool nk = false;
+  const uint8_t* data = nullptr;  ///< the constant's first byte
+  int64_t K = 0, N = 0, ld = 0;   ///< ld in elements
+  std::vector<float> scale;       ///< kInt8: scale per channel [N]
+  // kInt4Lpbq (kn only): channels split into even and odd columns, as the kernel's vector lanes see them.
+  int block_size = 0;
+  std::vector<float> scale_even, scale_odd;  ///< S_n of columns 2j / 2j+1: [N/2] each
+  std::vector<uint8_t> mult_even, mult_odd;  ///< block multipliers m(n, b) repacked [K/block_size][N/2]
+};
+
+/// Prepares `t` (a constant) as the B [K, N] of a GEMM in layout nk (`trans`) or kn with leading dimension ld, or
+/// returns nullptr when the kernels have no path for it (another dtype or encoding, an int4 weight with odd ld, an
+/// encoding whose channel axis is not n or whose block axis is not k); such weights keep the generic GEMM path.
+std::unique_ptr<PackedWeight> pack_weight(const Tensor& t, int64_t K, int64_t N, int64_t ld, bool trans, bool round16);
+
+}  // namespace edgevl::qnn::kernels
