@@ -28,6 +28,7 @@ size_t align_up(size_t n) { return (n + kArenaAlign - 1) / kArenaAlign * kArenaA
 struct PreparedOp {
   const Op* op = nullptr;
   Kernel fn;
+  std::unique_ptr<kernels::PackedWeight> packed;  // GEMM weight prepared for the GEMV kernels
   std::vector<std::pair<TensorId, size_t>> dequant_inputs;  // (tensor, float scratch offset)
   bool quantized_output = false;
   size_t output_scratch = 0;
@@ -79,6 +80,7 @@ class EmulatorExecutable final : public Executable {
     r.scratch = &im2col_;
     for (const PreparedOp& p : prepared_) {
       r.op = p.op;
+      r.packed = p.packed.get();
       const TensorId o = p.op->outputs[0];
       const Tensor& out = ts[static_cast<size_t>(o)];
       if (p.dequant_inputs.empty() && !p.quantized_output) {
@@ -151,6 +153,7 @@ class EmulatorExecutable final : public Executable {
       PreparedOp p;
       p.op = &op;
       p.fn = e->fn;
+      p.packed = pack_gemm_weight(graph_, op, mode_);
       for (size_t s = 0; s < op.inputs.size(); ++s) {
         const Tensor& t = ts[static_cast<size_t>(op.inputs[s])];
         if (!t.quant.quantized()) continue;

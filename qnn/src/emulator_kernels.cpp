@@ -13,6 +13,7 @@
 #include "edgevl/qnn/verify.h"
 #include "gemm.h"
 #include "kernels.h"
+#include "kernels/gemv.h"
 #include "shape_util.h"
 
 namespace edgevl::qnn {
@@ -50,10 +51,15 @@ GemmB gemm_b(const OpRun& r, TensorId id, int64_t ld, bool trans) {
   return b;
 }
 
+// Few rows over a packed weight: the SIMD GEMV kernels (decode); otherwise the blocked GEMM.
+bool use_gemv(const OpRun& r, int64_t M) { return r.packed && M <= kernels::kGemvMaxRows; }
+
 void fully_connected(const OpRun& r) {
   const auto& in = r.op->inputs;
   const auto& w = r.T(in[1]).shape;  // [Out, In]
   const int64_t M = r.T(in[0]).num_elements() / std::max<int64_t>(w[1], 1);
+  const float* bias = in.size() > 2 ? r.f(in[2]) : nullptr;
+  if (use_gemv(r, M)) return kernels::gemv(r.f(in[0]), M, w[1], *r.packed, bias, r.f(r.op->outputs[0]), w[0], r.pool);
   gemm(M, w[0], w[1], GemmA{r.f(in[0]), w[1], false}, gemm_b(r, in[1], w[1], true), r.f(r.op->outputs[0]), w[0],
        in.size() > 2 ? r.f(in[2]) : nullptr, r.pool);
 }
@@ -72,6 +78,7 @@ void conv2d(const OpRun& r) {
   const bool pointwise = ws[0] == 1 && ws[1] == 1 && stride[0] == 1 && stride[1] == 1 &&
                          std::all_of(pad.begin(), pad.end(), [](int64_t p) { return p == 0; });
   float* y = r.f(op.outputs[0]);
+  if (pointwise && use_gemv(r, M)) return kernels::gemv(r.f(in[0]), M, K, *r.packed, bias, y, ws[3], r.pool);
   if (pointwise) {
     gemm(M, ws[3], K, GemmA{r.f(in[0]), K, false}, gemm_b(r, in[1], ws[3], false), y, ws[3], bias, r.pool);
     return;
@@ -127,6 +134,7 @@ void matmul(const OpRun& r) {
   const bool quant_b = weight_codes(r.T(ib));
   if (quant_b && b_mat != r.T(ib).num_elements())
     throw Error(ErrorCode::kUnsupported, "op '" + op.name + "': a batched MatMul over a quantized weight");
+  if (batches == 1 && !ta && use_gemv(r, M)) return kernels::gemv(r.f(ia), M, K, *r.packed, nullptr, r.f(o), N, r.pool);
   auto one = [&](int64_t bi, ThreadPool* pool) {
     int64_t rem = bi, oa = 0, ob = 0;
     for (size_t d = rb; d-- > 0;) {
@@ -363,6 +371,28 @@ const KernelEntry* find_kernel(const std::string& op_type) {
   static const std::map<std::string, KernelEntry> table = make_table();
   auto it = table.find(op_type);
   return it == table.end() ? nullptr : &it->second;
+}
+
+std::unique_ptr<kernels::PackedWeight> pack_gemm_weight(const Graph& g, const Op& op, FloatMode mode) {
+  if (op.inputs.size() < 2) return nullptr;
+  const Tensor& w = g.tensors()[static_cast<size_t>(op.inputs[1])];
+  if (w.kind != TensorKind::kConstant) return nullptr;
+  const bool round16 = w.dtype == DType::kFloat32 && mode == FloatMode::kFp16;
+  const auto& s = w.shape;
+  if (op.type == op::kConv2d && s.size() == 4 && s[0] == 1 && s[1] == 1) {
+    const auto& stride = op.param_ints("stride");
+    const auto& pad = op.param_ints("pad_amount");
+    const bool pointwise = std::all_of(stride.begin(), stride.end(), [](int64_t v) { return v == 1; }) &&
+                           std::all_of(pad.begin(), pad.end(), [](int64_t p) { return p == 0; });
+    return pointwise ? kernels::pack_weight(w, s[2], s[3], s[3], false, round16) : nullptr;
+  }
+  if (op.type == op::kFullyConnected && s.size() == 2) return kernels::pack_weight(w, s[1], s[0], s[1], true, round16);
+  if (op.type == op::kMatMul && s.size() >= 2 && !op.param_bool("transpose_in0")) {
+    const bool tb = op.param_bool("transpose_in1");
+    const int64_t K = tb ? s[s.size() - 1] : s[s.size() - 2], N = tb ? s[s.size() - 2] : s[s.size() - 1];
+    return kernels::pack_weight(w, K, N, tb ? K : N, tb, round16);
+  }
+  return nullptr;
 }
 
 bool KernelEntry::is_weight_slot(size_t slot) const {

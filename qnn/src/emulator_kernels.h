@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "edgevl/qnn/backend.h"
 #include "edgevl/qnn/graph.h"
+#include "kernels/packed_weight.h"
 #include "thread_pool.h"
 
 namespace edgevl::qnn {
@@ -22,6 +24,7 @@ struct OpRun {
   ThreadPool* pool = nullptr;
   FloatMode mode = FloatMode::kFp32;
   std::vector<float>* scratch = nullptr;  ///< per-executable scratch (im2col)
+  const kernels::PackedWeight* packed = nullptr;  ///< the op's GEMM weight prepared for the GEMV kernels, if any
 
   const Tensor& T(TensorId id) const { return graph->tensors()[static_cast<size_t>(id)]; }
   float* f(TensorId id) const { return reinterpret_cast<float*>(ptr[static_cast<size_t>(id)]); }
@@ -42,6 +45,10 @@ struct KernelEntry {
 
 /// The table entry of `op_type`, or nullptr when the emulator has none.
 const KernelEntry* find_kernel(const std::string& op_type);
+
+/// The GEMM weight of `op` (1×1 Conv2d, FullyConnected, MatMul over a constant B) prepared for the SIMD GEMV kernels
+/// used when few rows are multiplied (decode), or nullptr when the op has none or the kernels have no path for it.
+std::unique_ptr<kernels::PackedWeight> pack_gemm_weight(const Graph& g, const Op& op, FloatMode mode);
 
 /// Slots of `op` whose constant may be read raw by the kernel (float16, not-yet-rounded float32, int8/int4 weights).
 bool is_weight_slot(const Op& op, size_t slot);
