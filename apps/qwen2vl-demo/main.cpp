@@ -15,7 +15,7 @@
 
 #include "edgevl/edgevl.h"
 #include "edgevl_apps/cli.h"
-#include "model_source.h"
+#include "edgevl_apps/model_source.h"
 
 namespace {
 

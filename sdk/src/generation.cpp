@@ -8,6 +8,7 @@ namespace edgevl {
 GenerationConfig GenerationConfig::merged_with(const GenerationConfig& d) const {
   GenerationConfig r;
   r.max_new_tokens = max_new_tokens ? max_new_tokens : d.max_new_tokens;
+  r.min_new_tokens = min_new_tokens ? min_new_tokens : d.min_new_tokens;
   r.temperature = temperature ? temperature : d.temperature;
   r.top_k = top_k ? top_k : d.top_k;
   r.top_p = top_p ? top_p : d.top_p;

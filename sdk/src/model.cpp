@@ -3,6 +3,8 @@
 #include <filesystem>
 
 #include "edgevl/error.h"
+#include "edgevl/qnn/bundle.h"
+#include "engine/weight_traffic.h"
 #include "model_impl.h"
 
 namespace edgevl {
@@ -20,6 +22,7 @@ GenerationConfig generation_defaults_from_json(const nlohmann::json& g) {
   d.top_p = do_sample ? static_cast<float>(num("top_p", 1.0)) : 1.0f;
   d.repetition_penalty = static_cast<float>(num("repetition_penalty", 1.0));
   d.max_new_tokens = static_cast<int>(num("max_new_tokens", 256));
+  d.min_new_tokens = static_cast<int>(num("min_new_tokens", 0));
   d.seed = 0;
   return d;
 }
@@ -48,6 +51,7 @@ std::shared_ptr<Model::Impl> open_model_impl(const std::string& bundle_path, con
   info.vit_buckets = bi.vit_buckets;
   info.vocab_size = bi.vocab_size;
   info.eos_token_ids = bi.eos_token_ids;
+  info.decode_weight_bytes = engine::constant_bytes_read_per_run(impl->engine->bundle().graph(bi.decode_graph));
 
   impl->defaults = generation_defaults_from_json(bi.generation_config);
   impl->eos_ids.insert(bi.eos_token_ids.begin(), bi.eos_token_ids.end());
@@ -62,7 +66,13 @@ std::shared_ptr<Model::Impl> open_model_impl(const std::string& bundle_path, con
   return impl;
 }
 
-Model Model::open(const std::string& bundle_path) { return Model(open_model_impl(bundle_path, {})); }
+Model Model::open(const std::string& bundle_path) { return open(bundle_path, ModelOptions{}); }
+
+Model Model::open(const std::string& bundle_path, const ModelOptions& options) {
+  engine::EngineOptions engine_options;
+  engine_options.num_threads = options.num_threads;
+  return Model(open_model_impl(bundle_path, engine_options));
+}
 
 const ModelInfo& Model::info() const { return impl_->info; }
 const GenerationConfig& Model::generation_defaults() const { return impl_->defaults; }

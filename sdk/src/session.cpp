@@ -75,6 +75,9 @@ Result Session::generate(const Request& request, const GenerationConfig& config,
   if (*cfg.max_new_tokens < 1)
     throw Error(ErrorCode::kInvalidArgument,
                 "generation config: max_new_tokens must be >= 1, got " + std::to_string(*cfg.max_new_tokens));
+  if (*cfg.min_new_tokens < 0)
+    throw Error(ErrorCode::kInvalidArgument,
+                "generation config: min_new_tokens must be >= 0 (0 = off), got " + std::to_string(*cfg.min_new_tokens));
   llm::Sampler sampler(sampler_config(cfg));
 
   // 1. The new tokens: close the previous assistant turn, then the rendered continuation. Nothing runs yet.
@@ -165,6 +168,8 @@ Result Session::generate(const Request& request, const GenerationConfig& config,
     while (true) {
       // Image placeholders are never generated: a pad in the history would be taken for an image on the next turn.
       if (m.image_pad_id >= 0 && static_cast<size_t>(m.image_pad_id) < logits.size()) logits[m.image_pad_id] = neg_inf;
+      llm::apply_min_new_tokens(logits, m.info.eos_token_ids, static_cast<int64_t>(result.token_ids.size()),
+                                *cfg.min_new_tokens);
       const int32_t token = sampler.sample(logits, ids);
       ids.push_back(token);
       result.token_ids.push_back(token);

@@ -70,6 +70,26 @@ TEST(Sampler, TopPAlwaysKeepsMostLikely) {
   EXPECT_EQ(l[2], -kInf);
 }
 
+TEST(Sampler, MinNewTokensMasksEosUntilReached) {
+  // HF MinNewTokensLengthLogitsProcessor: new_tokens_length < min_new_tokens -> scores[:, eos] = -inf.
+  const std::vector<float> base = {1.0f, 5.0f, 2.0f, 4.0f};
+  std::vector<float> l = base;
+  apply_min_new_tokens(l, {1, 3, 7, -1}, /*generated=*/0, /*min_new_tokens=*/2);  // 7 and -1 outside: ignored
+  EXPECT_EQ(l[1], -kInf);
+  EXPECT_EQ(l[3], -kInf);
+  EXPECT_FLOAT_EQ(l[0], 1.0f);
+  EXPECT_FLOAT_EQ(l[2], 2.0f);
+  EXPECT_EQ(argmax(l), 2);
+  l = base;
+  apply_min_new_tokens(l, {1, 3}, 1, 2);  // one generated, two required: still masked
+  EXPECT_EQ(l[1], -kInf);
+  l = base;
+  apply_min_new_tokens(l, {1, 3}, 2, 2);  // reached: unchanged
+  EXPECT_EQ(l, base);
+  apply_min_new_tokens(l, {1, 3}, 0, 0);  // off
+  EXPECT_EQ(l, base);
+}
+
 TEST(Sampler, GreedyIsArgmaxAfterPenalty) {
   SamplerConfig c;
   c.temperature = 0;

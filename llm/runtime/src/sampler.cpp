@@ -39,6 +39,13 @@ void apply_repetition_penalty(std::vector<float>& logits, const std::vector<int3
   }
 }
 
+void apply_min_new_tokens(std::vector<float>& logits, const std::vector<int32_t>& eos_ids, int64_t generated,
+                          int64_t min_new_tokens) {
+  if (generated >= min_new_tokens) return;
+  for (int32_t id : eos_ids)
+    if (id >= 0 && static_cast<size_t>(id) < logits.size()) logits[id] = kNegInf;
+}
+
 void apply_temperature(std::vector<float>& logits, float temperature) {
   if (temperature == 1.0f) return;
   for (float& v : logits) v /= temperature;

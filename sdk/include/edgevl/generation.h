@@ -12,10 +12,15 @@ namespace edgevl {
 
 /// Sampling settings of one generate() call. An unset field (std::nullopt) takes the model's default, which comes from
 /// the model's generation_config.json (see Model::generation_defaults()). The processors follow Hugging Face
-/// `generate()`: repetition penalty first, then temperature, top-k, top-p, then a draw from the softmax.
+/// `generate()`: repetition penalty and min_new_tokens first, then temperature, top-k, top-p, then a draw from the
+/// softmax.
 struct GenerationConfig {
   /// Maximum number of new tokens (≥ 1). Generation also stops when the context length is full.
   std::optional<int> max_new_tokens;
+  /// Minimum number of new tokens (≥ 0; 0 = off, the model default), HF's MinNewTokensLengthLogitsProcessor: while
+  /// fewer than this many tokens were generated, the logits of the model's eos token ids are -inf, so generation cannot
+  /// end with eos before. max_new_tokens, a full context, a stop string, the callback and cancel() still stop it.
+  std::optional<int> min_new_tokens;
   /// Softmax temperature (> 0 samples; 0 = greedy argmax, as HF's do_sample=False).
   std::optional<float> temperature;
   /// Keep only the k most likely tokens (ties with the k-th logit kept, as HF's TopKLogitsWarper); 0 = off.

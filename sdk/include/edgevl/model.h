@@ -32,6 +32,20 @@ struct ModelInfo {
   std::vector<int64_t> vit_buckets;   ///< patch counts the ViT graph was compiled for (largest = most patches per image)
   int64_t vocab_size = 0;
   std::vector<int32_t> eos_token_ids;
+  /// Bytes of the constant tensors (weights, biases, tables) the decode graph reads per step, i.e. weight bytes read
+  /// per generated token, as stored in the bundle (int4/int8/float16/float32 data; quantization scales not counted).
+  /// Each constant counts once, however many ops read it. Constants read only through a Gather (an embedding table of
+  /// which a step reads a single row) are excluded; a tied head that multiplies by the embedding table counts in full.
+  /// The host-side embedding lookup (graph "llm.embed") is not part of the decode graph. KV cache reads are not
+  /// weights and are not included.
+  int64_t decode_weight_bytes = 0;
+};
+
+/// How a bundle is opened for execution.
+struct ModelOptions {
+  /// CPU threads each graph run of the HTP emulator uses (the calling thread included); ≤ 0: all cores
+  /// (std::thread::hardware_concurrency()). Device back ends ignore it.
+  int num_threads = 0;
 };
 
 /// An opened bundle (a `NAME.evl/` directory written by compile_model() / qwen2vl-compile): weights memory-mapped, graphs
@@ -43,10 +57,13 @@ class Model {
   /// Opens `bundle_path`. Throws edgevl::Error naming the path: kNotFound (no such directory or a file missing from it),
   /// kCorruptFile (malformed manifest, truncated weights, checksum mismatch), kUnsupported (format version or family).
   static Model open(const std::string& bundle_path);
+  /// Opens `bundle_path` with `options` (e.g. a thread count); same errors as open(bundle_path).
+  static Model open(const std::string& bundle_path, const ModelOptions& options);
 
   const ModelInfo& info() const;
   /// Generation defaults from the model's generation_config.json: when do_sample is false or absent, temperature 0
-  /// (greedy); max_new_tokens from the file or 256; seed 0; no stop strings. Every field is set.
+  /// (greedy); max_new_tokens from the file or 256; min_new_tokens from the file or 0; seed 0; no stop strings. Every
+  /// field is set.
   const GenerationConfig& generation_defaults() const;
 
   struct Impl;  ///< internal

@@ -1,6 +1,7 @@
 // Token sampler with the semantics of Hugging Face generate()'s logits processors, applied in HF's order:
 // RepetitionPenaltyLogitsProcessor, then (when sampling) TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper,
-// then a draw from softmax(logits). Removed tokens get -infinity, as HF's filter_value.
+// then a draw from softmax(logits). Removed tokens get -infinity, as HF's filter_value. apply_min_new_tokens (HF's
+// MinNewTokensLengthLogitsProcessor) needs the count of new tokens, so the caller applies it before sample().
 #pragma once
 
 #include <cstddef>
@@ -21,6 +22,11 @@ struct SamplerConfig {
 /// HF RepetitionPenaltyLogitsProcessor: for every DISTINCT id in `history` (ids outside [0, vocab) are ignored), a
 /// logit < 0 is multiplied by `penalty`, otherwise divided by it. logits: [vocab].
 void apply_repetition_penalty(std::vector<float>& logits, const std::vector<int32_t>& history, float penalty);
+
+/// HF MinNewTokensLengthLogitsProcessor: while `generated` (new tokens so far) < `min_new_tokens`, the logits of
+/// `eos_ids` become -inf (ids outside [0, vocab) are ignored). min_new_tokens <= generated: no change.
+void apply_min_new_tokens(std::vector<float>& logits, const std::vector<int32_t>& eos_ids, int64_t generated,
+                          int64_t min_new_tokens);
 
 /// HF TemperatureLogitsWarper: logits /= temperature (temperature > 0).
 void apply_temperature(std::vector<float>& logits, float temperature);

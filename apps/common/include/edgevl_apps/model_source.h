@@ -1,4 +1,4 @@
-// Where qwen2vl-demo gets its model: a bundle as given, or a Hugging Face directory compiled once into a cache.
+// Where the apps (qwen2vl-demo, qwen2vl-bench) get their model: a bundle as given, or a Hugging Face directory compiled once into a cache.
 #pragma once
 
 #include <string>
@@ -17,9 +17,10 @@ std::string cache_dir();
 /// name), its name, size and content (files over 64 MiB: size and modification time instead of content).
 std::string cache_key(const std::string& hf_dir, const CompileOptions& options);
 
-/// Opens `path`: a bundle directly; a Hugging Face directory (config.json) through the cache, compiling it first when
-/// the cache has no valid bundle for it (says so on stderr, with a progress bar). Throws edgevl::Error kNotFound when
-/// `path` is neither.
-Model open_model(const std::string& path, const CompileOptions& options);
+/// Opens `path` with `model_options`: a bundle directly; a Hugging Face directory (config.json) through the cache,
+/// compiling it with `options` first when the cache has no valid bundle for it (says so on stderr, with a progress
+/// bar). The opened Model's info().path is the bundle's path. Throws edgevl::Error kNotFound when `path` is neither,
+/// and the errors of Model::open and compile_model.
+Model open_model(const std::string& path, const CompileOptions& options, const ModelOptions& model_options = {});
 
 }  // namespace edgevl::apps

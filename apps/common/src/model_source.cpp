@@ -1,4 +1,4 @@
-#include "model_source.h"
+#include "edgevl_apps/model_source.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -77,9 +77,9 @@ std::string cache_key(const std::string& hf_dir, const CompileOptions& o) {
   return hex;
 }
 
-Model open_model(const std::string& path, const CompileOptions& options) {
+Model open_model(const std::string& path, const CompileOptions& options, const ModelOptions& model_options) {
   std::error_code ec;
-  if (is_bundle(path)) return Model::open(path);
+  if (is_bundle(path)) return Model::open(path, model_options);
   if (!fs::is_regular_file(fs::path(path) / "config.json", ec)) {
     if (!fs::exists(path, ec))
       throw Error(ErrorCode::kNotFound, "model " + path + ": no such file or directory");
@@ -91,7 +91,7 @@ Model open_model(const std::string& path, const CompileOptions& options) {
   if (is_bundle(bundle.string())) {
     try {
       std::fprintf(stderr, "using compiled model %s\n", bundle.c_str());
-      return Model::open(bundle.string());
+      return Model::open(bundle.string(), model_options);
     } catch (const Error& e) {
       std::fprintf(stderr, "cached bundle unusable (%s); compiling again\n", e.what());
     }
@@ -110,7 +110,7 @@ Model open_model(const std::string& path, const CompileOptions& options) {
     bar.finish();
     throw;
   }
-  return Model::open(bundle.string());
+  return Model::open(bundle.string(), model_options);
 }
 
 }  // namespace edgevl::apps
