@@ -163,7 +163,7 @@ class EmulatorExecutable final : public Executable {
                                                  "quantized '" + t.name + "' outside a weight slot");
           continue;
         }
-        if (e->on_codes) continue;
+        if (e->on_codes || reads_codes(graph_, op, s)) continue;
         bool seen = false;
         for (const auto& d : p.dequant_inputs) seen = seen || d.first == op.inputs[s];
         if (!seen) {

@@ -48,6 +48,7 @@ GemmB gemm_b(const OpRun& r, TensorId id, int64_t ld, bool trans) {
     b.quant = &t.quant;
     b.shape = &t.shape;
   }
+  if (id == r.op->inputs[1]) b.packed = r.packed;
   return b;
 }
 
@@ -135,6 +136,7 @@ void matmul(const OpRun& r) {
   if (quant_b && b_mat != r.T(ib).num_elements())
     throw Error(ErrorCode::kUnsupported, "op '" + op.name + "': a batched MatMul over a quantized weight");
   if (batches == 1 && !ta && use_gemv(r, M)) return kernels::gemv(r.f(ia), M, K, *r.packed, nullptr, r.f(o), N, r.pool);
+  const bool codes_b = reads_codes(*r.graph, op, 1);
   auto one = [&](int64_t bi, ThreadPool* pool) {
     int64_t rem = bi, oa = 0, ob = 0;
     for (size_t d = rb; d-- > 0;) {
@@ -144,6 +146,11 @@ void matmul(const OpRun& r) {
       ob += idx * sb[d];
     }
     GemmA A{r.f(ia) + oa * a_mat, ta ? M : K, ta};
+    if (codes_b) {  // B's codes in place (reads_codes: !ta, few rows)
+      const auto w = kernels::codes_view(r.T(ib), r.raw(ib) + static_cast<size_t>(ob * b_mat) * code_bytes(r.T(ib)), K,
+                                         N, tb ? K : N, tb);
+      return kernels::gemv_cols(A.p, M, K, *w, 0, N, nullptr, r.f(o) + bi * M * N, N);
+    }
     GemmB B = gemm_b(r, ib, tb ? K : N, tb);
     B.p = r.raw(ib) + static_cast<size_t>(ob * b_mat) * bes;
     gemm(M, N, K, A, B, r.f(o) + bi * M * N, N, nullptr, pool);
@@ -393,6 +400,13 @@ std::unique_ptr<kernels::PackedWeight> pack_gemm_weight(const Graph& g, const Op
     return kernels::pack_weight(w, K, N, tb ? K : N, tb, round16);
   }
   return nullptr;
+}
+
+bool reads_codes(const Graph& g, const Op& op, size_t slot) {
+  if (op.type != op::kMatMul || slot != 1 || op.inputs.size() < 2 || op.param_bool("transpose_in0")) return false;
+  const Tensor& b = g.tensors()[static_cast<size_t>(op.inputs[1])];
+  const auto& os = g.tensors()[static_cast<size_t>(op.outputs[0])].shape;
+  return b.quant.kind == QuantEncoding::Kind::kScaleOffset && os.size() >= 2 && os[os.size() - 2] <= kernels::kGemvMaxRows;
 }
 
 bool KernelEntry::is_weight_slot(size_t slot) const {

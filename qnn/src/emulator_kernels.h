@@ -50,6 +50,11 @@ const KernelEntry* find_kernel(const std::string& op_type);
 /// used when few rows are multiplied (decode), or nullptr when the op has none or the kernels have no path for it.
 std::unique_ptr<kernels::PackedWeight> pack_gemm_weight(const Graph& g, const Op& op, FloatMode mode);
 
+/// Whether `op` reads input `slot`, a per-tensor-quantized tensor, as its codes instead of the requantize wrapper's
+/// float view: B of a MatMul over few rows, read in place by the GEMV kernels (the uint8 KV cache in decode attention:
+/// no float copy of the cache per step).
+bool reads_codes(const Graph& g, const Op& op, size_t slot);
+
 /// Slots of `op` whose constant may be read raw by the kernel (float16, not-yet-rounded float32, int8/int4 weights).
 bool is_weight_slot(const Op& op, size_t slot);
 

@@ -17,6 +17,9 @@ struct GemmA {
   bool trans;
 };
 struct QuantEncoding;
+namespace kernels {
+struct PackedWeight;
+}
 
 /// Logical B [K, N]: B(k,n) = p[k*ld + n], or p[n*ld + k] if trans. dtype float32 or float16; round16 rounds float32
 /// values to float16 as they are read (FP16 mode over a float32 constant). A quantized weight (int8 w8 / int4 LPBQ)
@@ -29,6 +32,9 @@ struct GemmB {
   bool round16;
   const QuantEncoding* quant = nullptr;
   const std::vector<int64_t>* shape = nullptr;
+  /// The same weight prepared for the SIMD kernels (emulator prepare): blocks are converted by
+  /// kernels::dequantize_block, to the same values.
+  const kernels::PackedWeight* packed = nullptr;
 };
 
 /// Dequantizes `count` consecutive stored elements of a quantized B starting at flat element `flat` into dst.

@@ -12,57 +12,15 @@
 #include <hwy/highway.h>
 
 #include <algorithm>
-#include <cmath>
 
 #include "kernels/gemv.h"
+#include "kernels/simd_load-inl.h"
 #include "thread_pool.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace edgevl::qnn::kernels {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
-
-// float32 → the nearest float16 value (round half to even), as float32: edgevl::qnn::round_to_half's rule. Highway's
-// DemoteTo truncates on targets without F16C, so the rounding is done here on every target: normal range by integer
-// rounding of the mantissa to 10 bits, the float16 subnormal range by adding and removing 0.5 (quantum 2^-24),
-// |x| ≥ 65520 → inf, NaN kept.
-template <class D>
-HWY_INLINE hn::Vec<D> round_to_half(D d, hn::Vec<D> x) {
-  const hn::RebindToUnsigned<D> du;
-  const auto a = hn::Abs(x);
-  auto bits = hn::BitCast(du, a);
-  bits = hn::And(hn::Add(bits, hn::Add(hn::Set(du, 0x0FFFu), hn::And(hn::ShiftRight<13>(bits), hn::Set(du, 1u)))),
-                 hn::Set(du, 0xFFFFE000u));
-  auto r = hn::BitCast(d, bits);
-  r = hn::IfThenElse(hn::Lt(a, hn::Set(d, 6.103515625e-05f)), hn::Sub(hn::Add(a, hn::Set(d, 0.5f)), hn::Set(d, 0.5f)), r);
-  r = hn::IfThenElse(hn::Ge(a, hn::Set(d, 65520.0f)), hn::Set(d, HUGE_VALF), r);
-  return hn::IfThenElse(hn::IsNaN(x), x, hn::CopySignToAbs(r, x));
-}
-
-// Loads Lanes(d) weights starting at element e as float32 (float16 → float32, float32 rounded to float16, int8).
-template <class D>
-HWY_INLINE hn::Vec<D> load_at(D d, const PackedWeight& w, int64_t e) {
-  switch (w.format) {
-    case WeightFormat::kF16: {
-      const hn::Rebind<hwy::float16_t, D> dh;
-      return hn::PromoteTo(d, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(w.data) + e));
-    }
-    case WeightFormat::kF32Round16: {
-      return round_to_half(d, hn::LoadU(d, reinterpret_cast<const float*>(w.data) + e));
-    }
-    case WeightFormat::kInt8: {
-      const hn::Rebind<int8_t, D> d8;
-      const hn::Rebind<int32_t, D> di;
-      return hn::ConvertTo(d, hn::PromoteTo(di, hn::LoadU(d8, reinterpret_cast<const int8_t*>(w.data) + e)));
-    }
-    default:
-      return hn::LoadU(d, reinterpret_cast<const float*>(w.data) + e);
-  }
-}
-template <class D>
-HWY_INLINE hn::Vec<D> load_kn(D d, const PackedWeight& w, int64_t k, int64_t n) {
-  return load_at(d, w, k * w.ld + n);
-}
 
 // Float/int8 kn: columns [n, n + U·Lanes(d)) of one row of y.
 template <int U, class D>
@@ -101,12 +59,12 @@ HWY_INLINE void kn_int4_tile(D d, const float* x, const PackedWeight& w, int64_t
       const uint8_t* row = w.data + (k * w.ld + n) / 2;
       const auto xk = hn::Set(d, x[k]);
       const auto v0 = hn::PromoteTo(di, hn::LoadU(d8, row));
-      be0 = hn::MulAdd(xk, hn::ConvertTo(d, hn::ShiftRight<28>(hn::ShiftLeft<28>(v0))), be0);
-      bo0 = hn::MulAdd(xk, hn::ConvertTo(d, hn::ShiftRight<28>(hn::ShiftLeft<24>(v0))), bo0);
+      be0 = hn::MulAdd(xk, int4_low(d, v0), be0);
+      bo0 = hn::MulAdd(xk, int4_high(d, v0), bo0);
       if constexpr (P > 1) {
         const auto v1 = hn::PromoteTo(di, hn::LoadU(d8, row + L));
-        be1 = hn::MulAdd(xk, hn::ConvertTo(d, hn::ShiftRight<28>(hn::ShiftLeft<28>(v1))), be1);
-        bo1 = hn::MulAdd(xk, hn::ConvertTo(d, hn::ShiftRight<28>(hn::ShiftLeft<24>(v1))), bo1);
+        be1 = hn::MulAdd(xk, int4_low(d, v1), be1);
+        bo1 = hn::MulAdd(xk, int4_high(d, v1), bo1);
       }
     }
     auto mult = [&](const std::vector<uint8_t>& m, size_t off) {

@@ -7,6 +7,7 @@
 // reference within float rounding of the reordered sum):
 //   float: acc = fma(x_k, w_kn, acc) over k = 0..K-1 (w rounded to float16 first for kF32Round16)
 //   kInt8: acc as float over q_kn; y = acc · scale_n
+//   per-tensor codes: as float over w_kn = scale·float(q_kn + offset) (dequantize_values' value)
 //   kInt4Lpbq: per block b: blk = fma(x_k, q_kn, blk) over its k; tot = fma(blk, m(n, b), tot); y = tot · S_n
 //   then y = y + bias_n when bias is given.
 #pragma once

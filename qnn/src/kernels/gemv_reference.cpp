@@ -21,6 +21,9 @@ float weight_at(const PackedWeight& w, int64_t k, int64_t n) {
     case WeightFormat::kF16: return half_to_float(reinterpret_cast<const uint16_t*>(w.data)[e]);
     case WeightFormat::kInt8: return float(int8_t(w.data[e]));
     case WeightFormat::kInt4Lpbq: return float(int4_at(w.data, e));
+    case WeightFormat::kUInt8Codes: return w.code_scale * float(int32_t(w.data[e]) + w.code_offset);
+    case WeightFormat::kUInt16Codes:
+      return w.code_scale * float(int32_t(reinterpret_cast<const uint16_t*>(w.data)[e]) + w.code_offset);
   }
   return 0.0f;
 }

@@ -62,4 +62,21 @@ std::unique_ptr<PackedWeight> pack_weight(const Tensor& t, int64_t K, int64_t N,
   return nullptr;
 }
 
+std::optional<PackedWeight> codes_view(const Tensor& t, const uint8_t* data, int64_t K, int64_t N, int64_t ld,
+                                         bool trans) {
+  const QuantEncoding& q = t.quant;
+  if (q.kind != Kind::kScaleOffset || q.scales.size() != 1 || q.offsets.size() != 1) return std::nullopt;
+  if (t.dtype != DType::kUInt8 && t.dtype != DType::kUInt16) return std::nullopt;
+  std::optional<PackedWeight> w(std::in_place);
+  w->format = t.dtype == DType::kUInt8 ? WeightFormat::kUInt8Codes : WeightFormat::kUInt16Codes;
+  w->nk = trans;
+  w->data = data;
+  w->K = K;
+  w->N = N;
+  w->ld = ld;
+  w->code_scale = q.scales[0];
+  w->code_offset = q.offsets[0];
+  return w;
+}
+
 }  // namespace edgevl::qnn::kernels

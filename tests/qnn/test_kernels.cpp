@@ -1,8 +1,8 @@
-// The GEMV kernels (qnn/src/kernels/gemv.h) against their scalar reference on every SIMD target Highway compiled in
-// and this CPU supports: bit-identical for the kn layout on targets that fuse multiply-add, within float rounding of
-// the reordered sums otherwise; on shapes with tails (odd column counts, K not a multiple of any vector width, one row
-// and four). The reference itself is checked against the emulator's own definition of a weight's values
-// (dequantize_weight_range, half_to_float).
+// The SIMD kernels (qnn/src/kernels/: gemv.h, dequantize.h) against their scalar definitions on every SIMD target
+// Highway compiled in and this CPU supports: bit-identical for the kn layout on targets that fuse multiply-add, within
+// float rounding of the reordered sums otherwise (dequantization always bit-identical); on shapes with tails (odd
+// column counts, K not a multiple of any vector width, one row and four). The reference itself is checked against the
+// emulator's own definition of a weight's values (dequantize_weight_range, half_to_float).
 #include <gtest/gtest.h>
 #include <hwy/targets.h>
 
@@ -11,6 +11,7 @@
 
 #include "edgevl/qnn/half.h"
 #include "edgevl/qnn/quant.h"
+#include "kernels/dequantize.h"
 #include "kernels/gemv.h"
 #include "qnn_test_util.h"
 #include "thread_pool.h"
@@ -42,7 +43,16 @@ Built build(const Case& c, uint32_t seed) {
   b.t.kind = TensorKind::kConstant;
   b.t.shape = c.nk ? std::vector<int64_t>{c.N, c.K} : std::vector<int64_t>{1, 1, c.K, c.N};
   std::vector<float> stored(f.size());  // in stored order
-  if (c.format == WeightFormat::kInt4Lpbq || c.format == WeightFormat::kInt8) {
+  if (c.format == WeightFormat::kUInt8Codes || c.format == WeightFormat::kUInt16Codes) {
+    const bool u8 = c.format == WeightFormat::kUInt8Codes;
+    b.t.kind = TensorKind::kActivation;
+    b.t.dtype = u8 ? DType::kUInt8 : DType::kUInt16;
+    b.t.quant = u8 ? symmetric_uint8_encoding(0.5f) : activation_encoding(-0.3f, 0.5f, 16);
+    std::vector<uint8_t> codes(f.size() * (u8 ? 1 : 2));
+    quantize_values(f.data(), f.size(), b.t.quant, b.t.dtype, codes.data());
+    dequantize_values(codes.data(), f.size(), b.t.quant, b.t.dtype, stored.data());
+    b.t.data = ConstData::from_bytes(std::move(codes));  // the test keeps the codes here; kernels get a pointer
+  } else if (c.format == WeightFormat::kInt4Lpbq || c.format == WeightFormat::kInt8) {
     QuantizedWeight q = c.format == WeightFormat::kInt8
                             ? quantize_weight_int8(f.data(), b.t.shape, c.nk ? 0 : 3)
                             : quantize_weight_lpbq(f.data(), b.t.shape, 3, 2, c.block);
@@ -70,14 +80,15 @@ Built build(const Case& c, uint32_t seed) {
 }
 
 std::string name_of(const Case& c) {
-  const char* f[] = {"f32", "f32round16", "f16", "int8", "int4lpbq"};
+  const char* f[] = {"f32", "f32round16", "f16", "int8", "int4lpbq", "u8codes", "u16codes"};
   return std::string(f[int(c.format)]) + (c.nk ? "_nk_" : "_kn_") + std::to_string(c.K) + "x" + std::to_string(c.N) +
          (c.format == WeightFormat::kInt4Lpbq ? "_b" + std::to_string(c.block) : "");
 }
 
 std::vector<Case> cases() {
   std::vector<Case> v;
-  for (WeightFormat f : {WeightFormat::kF32, WeightFormat::kF32Round16, WeightFormat::kF16, WeightFormat::kInt8}) {
+  for (WeightFormat f : {WeightFormat::kF32, WeightFormat::kF32Round16, WeightFormat::kF16, WeightFormat::kInt8,
+                         WeightFormat::kUInt8Codes, WeightFormat::kUInt16Codes}) {
     for (bool nk : {false, true}) {
       for (auto [K, N] : {std::pair<int64_t, int64_t>{1, 1}, {7, 3}, {37, 19}, {96, 129}, {200, 70}, {64, 256}})
         v.push_back({f, nk, K, N});
@@ -87,6 +98,16 @@ std::vector<Case> cases() {
     for (auto [K, N] : {std::pair<int64_t, int64_t>{64, 2}, {64, 34}, {128, 70}, {192, 130}, {64, 258}, {128, 512}})
       v.push_back({WeightFormat::kInt4Lpbq, false, K, N, blk});
   return v;
+}
+
+// The kernels' view of a built weight: pack_weight for constants, codes_view for per-tensor-quantized activations.
+std::unique_ptr<PackedWeight> prepare(const Case& c, const Built& b) {
+  const int64_t ld = c.nk ? c.K : c.N;
+  if (b.t.kind == TensorKind::kActivation) {
+    auto v = kernels::codes_view(b.t, b.t.data.data, c.K, c.N, ld, c.nk);
+    return v ? std::make_unique<PackedWeight>(*v) : nullptr;
+  }
+  return kernels::pack_weight(b.t, c.K, c.N, ld, c.nk, c.format == WeightFormat::kF32Round16);
 }
 
 class GemvOnTarget : public ::testing::TestWithParam<int64_t> {
@@ -101,7 +122,7 @@ TEST_P(GemvOnTarget, EqualsScalarReference) {
   for (const Case& c : cases()) {
     SCOPED_TRACE(name_of(c));
     Built b = build(c, seed++);
-    auto w = kernels::pack_weight(b.t, c.K, c.N, c.nk ? c.K : c.N, c.nk, c.format == WeightFormat::kF32Round16);
+    auto w = prepare(c, b);
     ASSERT_NE(w, nullptr);
     ASSERT_EQ(w->format, c.format);
     for (int64_t M : {int64_t{1}, int64_t{4}}) {
@@ -175,6 +196,29 @@ TEST_P(GemvOnTarget, RoundsFloat32WeightsToFloat16AsHalfDoes) {
   for (size_t i = 0; i < v.size(); ++i) {
     const float want = half_to_float(float_to_half(v[i]));
     EXPECT_EQ(y[i], want) << v[i];
+  }
+}
+
+TEST_P(GemvOnTarget, DequantizeBlockEqualsTheEmulatorsWeightValues) {
+  // dequantize_block (the GEMM path's loader) gives exactly dequantize_weight_range / half_to_float / round_to_half,
+  // for sub-blocks with odd offsets and tails.
+  uint32_t seed = 500;
+  for (const Case& c : cases()) {
+    SCOPED_TRACE(name_of(c));
+    Built b = build(c, seed++);
+    auto w = prepare(c, b);
+    ASSERT_NE(w, nullptr);
+    const int64_t step = c.format == WeightFormat::kInt4Lpbq ? 2 : 1;  // int4 columns come in byte pairs
+    for (auto [k0, n0] : {std::pair<int64_t, int64_t>{0, 0}, {c.K / 3, (c.N / 3) / step * step}}) {
+      const int64_t kb = c.K - k0, nb = c.N - n0;
+      std::vector<float> got(size_t(kb * nb));
+      kernels::dequantize_block(*w, k0, kb, n0, nb, got.data());
+      for (int64_t k = 0; k < kb; ++k)
+        for (int64_t n = 0; n < nb; ++n) {
+          const float v = got[size_t(c.nk ? n * kb + k : k * nb + n)];
+          ASSERT_EQ(v, b.values[size_t((k0 + k) * c.N + n0 + n)]) << "k " << k0 + k << " n " << n0 + n;
+        }
+    }
   }
 }
 
