@@ -17,15 +17,19 @@ void gemm_dequant_run(const GemmB& b, int64_t flat, int64_t count, float* dst) {
 }
 
 namespace {
-bool use_avx2() {
+using GemmCols = void (*)(int64_t, int64_t, const GemmA&, const GemmB&, int64_t, int64_t, float*, int64_t, const float*,
+                          float*);
+// The best build of the kernel for this CPU: AVX-512, else AVX2+FMA, else the baseline. EDGEVL_QNN_BASELINE_GEMM=1
+// forces the baseline (to test it on machines with the others).
+GemmCols pick_gemm_cols() {
 #if defined(EDGEVL_QNN_AVX2)
-  // EDGEVL_QNN_BASELINE_GEMM=1 forces the baseline kernel (to test it on AVX2 machines).
-  static const bool v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                        std::getenv("EDGEVL_QNN_BASELINE_GEMM") == nullptr;
-  return v;
-#else
-  return false;
+  if (std::getenv("EDGEVL_QNN_BASELINE_GEMM") != nullptr) return gemm_cols_baseline;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512bw"))
+    return gemm_cols_avx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return gemm_cols_avx2;
 #endif
+  return gemm_cols_baseline;
 }
 }  // namespace
 
@@ -48,19 +52,15 @@ void gemm(int64_t M, int64_t N, int64_t K, const GemmA& a, const GemmB& b, float
     chunk = (chunk + 15) / 16 * 16;
   }
   const int64_t n_chunks = (N + chunk - 1) / chunk;
-  const bool avx2 = use_avx2();
+  static const GemmCols cols = pick_gemm_cols();
   auto run_chunk = [&](int64_t i) {
     const int64_t n0 = i * chunk;
     const int64_t nb = std::min(chunk, N - n0);
     thread_local std::vector<float> scratch;
     const bool convert = !(b.dtype == DType::kFloat32 && !b.round16);
     if (convert) scratch.resize(static_cast<size_t>(gemm_scratch_floats(K, nb, b.trans)));
-#if defined(EDGEVL_QNN_AVX2)
-    if (avx2) return gemm_cols_avx2(M, K, a, b, n0, nb, c, ldc, bias, scratch.data());
-#endif
-    gemm_cols_baseline(M, K, a, b, n0, nb, c, ldc, bias, scratch.data());
+    cols(M, K, a, b, n0, nb, c, ldc, bias, scratch.data());
   };
-  (void)avx2;
   if (n_chunks == 1 || !pool) {
     for (int64_t i = 0; i < n_chunks; ++i) run_chunk(i);
   } else {

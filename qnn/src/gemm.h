@@ -52,11 +52,13 @@ constexpr int64_t gemm_trans_block_cols(int64_t K) {
 int64_t gemm_scratch_floats(int64_t K, int64_t nb, bool trans);
 
 /// One chunk of columns [n0, n0+nb) of C = A·B + bias; scratch holds gemm_scratch_floats(K, nb, b.trans) floats when B
-/// needs conversion. Baseline build and (x86-64) AVX2+FMA build of the same code.
+/// needs conversion. Baseline build and (x86-64) AVX2+FMA and AVX-512 builds of the same code.
 void gemm_cols_baseline(int64_t M, int64_t K, const GemmA& a, const GemmB& b, int64_t n0, int64_t nb, float* c,
                         int64_t ldc, const float* bias, float* scratch);
 void gemm_cols_avx2(int64_t M, int64_t K, const GemmA& a, const GemmB& b, int64_t n0, int64_t nb, float* c,
                     int64_t ldc, const float* bias, float* scratch);
+void gemm_cols_avx512(int64_t M, int64_t K, const GemmA& a, const GemmB& b, int64_t n0, int64_t nb, float* c,
+                      int64_t ldc, const float* bias, float* scratch);
 
 /// C (row-major, leading dimension ldc) = A·B + bias. pool may be null (serial). Splits N across the pool's threads.
 void gemm(int64_t M, int64_t N, int64_t K, const GemmA& a, const GemmB& b, float* c, int64_t ldc, const float* bias,

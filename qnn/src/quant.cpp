@@ -7,6 +7,7 @@
 #include <string>
 
 #include "edgevl/error.h"
+#include "kernels/quantize.h"
 
 namespace edgevl::qnn {
 
@@ -216,36 +217,15 @@ QuantEncoding symmetric_uint8_encoding(float absmax) {
 }
 
 void quantize_values(const float* x, size_t n, const QuantEncoding& enc, DType dtype, void* out) {
-  const float scale = enc.scales.at(0);
-  const float off = float(enc.offsets.at(0));
-  const float qmax = float((1u << bits_of(dtype)) - 1);
-  auto code = [&](float v) {
-    if (std::isnan(v)) v = 0;
-    return std::clamp(qround(v / scale) - off, 0.0f, qmax);
-  };
-  if (dtype == DType::kUInt16) {
-    auto* o = static_cast<uint16_t*>(out);
-    for (size_t i = 0; i < n; ++i) o[i] = uint16_t(code(x[i]));
-  } else if (dtype == DType::kUInt8) {
-    auto* o = static_cast<uint8_t*>(out);
-    for (size_t i = 0; i < n; ++i) o[i] = uint8_t(code(x[i]));
-  } else {
+  if (dtype != DType::kUInt16 && dtype != DType::kUInt8)
     throw Error(ErrorCode::kUnsupported, std::string("quantize: per-tensor codes of dtype ") + dtype_name(dtype));
-  }
+  kernels::quantize_codes(x, n, enc.scales.at(0), enc.offsets.at(0), bits_of(dtype), out);
 }
 
 void dequantize_values(const void* q, size_t n, const QuantEncoding& enc, DType dtype, float* out) {
-  const float scale = enc.scales.at(0);
-  const int32_t off = enc.offsets.at(0);
-  if (dtype == DType::kUInt16) {
-    const auto* p = static_cast<const uint16_t*>(q);
-    for (size_t i = 0; i < n; ++i) out[i] = scale * float(int32_t(p[i]) + off);
-  } else if (dtype == DType::kUInt8) {
-    const auto* p = static_cast<const uint8_t*>(q);
-    for (size_t i = 0; i < n; ++i) out[i] = scale * float(int32_t(p[i]) + off);
-  } else {
+  if (dtype != DType::kUInt16 && dtype != DType::kUInt8)
     throw Error(ErrorCode::kUnsupported, std::string("dequantize: per-tensor codes of dtype ") + dtype_name(dtype));
-  }
+  kernels::dequantize_codes(q, n, enc.scales.at(0), enc.offsets.at(0), bits_of(dtype), out);
 }
 
 void dequantize_weight_range(const uint8_t* data, DType dtype, const QuantEncoding& enc,

@@ -141,7 +141,16 @@ TEST_F(EngineTest, MultiTurnPrefillEqualsOneShot) {
   EXPECT_EQ(s1->next_position(), s2->next_position());
   // Image blocks advance positions by max(t, gh/2, gw/2), less than their token count.
   EXPECT_LT(s2->next_position(), s2->length());
-  EXPECT_EQ(eng_->decode(*s1, 11), eng_->decode(*s2, 11));
+  // The caches hold the same values to float rounding (a row's sums may be ordered differently by the GEMM build of
+  // the CPU, e.g. AVX-512 Eigen, depending on where the row falls in its chunk), so the next step's logits agree to it.
+  const std::vector<float> d1 = eng_->decode(*s1, 11), d2 = eng_->decode(*s2, 11);
+  ASSERT_EQ(d1.size(), d2.size());
+  float ddiff = 0, dabs = 0;
+  for (size_t i = 0; i < d1.size(); ++i) {
+    ddiff = std::max(ddiff, std::fabs(d1[i] - d2[i]));
+    dabs = std::max(dabs, std::fabs(d2[i]));
+  }
+  EXPECT_LE(ddiff, 1e-5f * dabs);
 }
 
 TEST_F(EngineTest, CompileAndOpenErrors) {

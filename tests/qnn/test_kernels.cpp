@@ -1,4 +1,4 @@
-// The SIMD kernels (qnn/src/kernels/: gemv.h, dequantize.h) against their scalar definitions on every SIMD target
+// The SIMD kernels (qnn/src/kernels/: gemv.h, dequantize.h, quantize.h) against their scalar definitions on every SIMD target
 // Highway compiled in and this CPU supports: bit-identical for the kn layout on targets that fuse multiply-add, within
 // float rounding of the reordered sums otherwise (dequantization always bit-identical); on shapes with tails (odd
 // column counts, K not a multiple of any vector width, one row and four). The reference itself is checked against the
@@ -13,6 +13,7 @@
 #include "edgevl/qnn/quant.h"
 #include "kernels/dequantize.h"
 #include "kernels/gemv.h"
+#include "kernels/quantize.h"
 #include "qnn_test_util.h"
 #include "thread_pool.h"
 
@@ -219,6 +220,44 @@ TEST_P(GemvOnTarget, DequantizeBlockEqualsTheEmulatorsWeightValues) {
           ASSERT_EQ(v, b.values[size_t((k0 + k) * c.N + n0 + n)]) << "k " << k0 + k << " n " << n0 + n;
         }
     }
+  }
+}
+
+TEST_P(GemvOnTarget, CodesEqualTheScalarDefinition) {
+  // Ties (round half to even), NaN (the code of 0), ±inf and values past both ends (clamped), then random values;
+  // lengths with tails. The definition's own values are checked by hand for the special ones.
+  const float scale = 0.25f;
+  for (int bits : {8, 16}) {
+    const int32_t offset = bits == 8 ? -128 : -32768;
+    std::vector<float> x = {0.625f, 0.375f, -0.625f, 0.0f, -0.0f, NAN, INFINITY, -INFINITY, 1e30f, -1e30f};
+    const auto r = qnn_test::random_floats(203, uint32_t(bits), -40.0f, 40.0f);
+    x.insert(x.end(), r.begin(), r.end());
+    for (size_t n : {x.size(), size_t(7), size_t(1)}) {
+      SCOPED_TRACE("bits " + std::to_string(bits) + ", n " + std::to_string(n));
+      const size_t bytes = n * size_t(bits / 8);
+      std::vector<uint8_t> got(bytes + 4, 0xAB), want(bytes + 4, 0xAB);
+      kernels::quantize_codes(x.data(), n, scale, offset, bits, got.data());
+      kernels::quantize_codes_reference(x.data(), n, scale, offset, bits, want.data());
+      ASSERT_EQ(got, want);  // the bytes past n untouched too
+      std::vector<float> back(n + 1, -7.0f), back_ref(n + 1, -7.0f);
+      kernels::dequantize_codes(got.data(), n, scale, offset, bits, back.data());
+      kernels::dequantize_codes_reference(got.data(), n, scale, offset, bits, back_ref.data());
+      ASSERT_EQ(back, back_ref);
+    }
+    std::vector<uint8_t> codes(x.size() * 2);
+    kernels::quantize_codes_reference(x.data(), 10, scale, offset, bits, codes.data());
+    auto code = [&](size_t i) { return bits == 8 ? int64_t(codes[i]) : int64_t(reinterpret_cast<uint16_t*>(codes.data())[i]); };
+    const int64_t z = -offset, top = (int64_t{1} << bits) - 1;
+    EXPECT_EQ(code(0), z + 2);   // 2.5 → 2
+    EXPECT_EQ(code(1), z + 2);   // 1.5 → 2
+    EXPECT_EQ(code(2), z - 2);   // -2.5 → -2
+    EXPECT_EQ(code(3), z);
+    EXPECT_EQ(code(4), z);
+    EXPECT_EQ(code(5), z);       // NaN
+    EXPECT_EQ(code(6), top);
+    EXPECT_EQ(code(7), 0);
+    EXPECT_EQ(code(8), top);
+    EXPECT_EQ(code(9), 0);
   }
 }
 

@@ -2,7 +2,8 @@
 // (x86: SSSE3, SSE4, AVX2, AVX-512, AVX-512 VNNI/DL; Arm: NEON, SVE) and picked at run time for the CPU.
 //
 // kn layout: vector lanes are output columns, each lane accumulates over k in order (the reference's order), four
-// independent accumulators per tile for instruction-level parallelism. int4 rows are read as bytes; byte j holds
+// independent accumulators per tile for instruction-level parallelism; blocks of rows are the outer loop and column
+// tiles the inner one (kn_cols), so memory is read in address order. int4 rows are read as bytes; byte j holds
 // columns 2j (low nibble) and 2j+1 (high nibble), so one byte vector gives an even-column and an odd-column vector,
 // which is why pack_weight() splits LPBQ's per-channel data into even and odd halves. nk layout: per column a dot
 // product over k across lanes.
@@ -12,6 +13,7 @@
 #include <hwy/highway.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "kernels/gemv.h"
 #include "kernels/simd_load-inl.h"
@@ -22,74 +24,150 @@ namespace edgevl::qnn::kernels {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Float/int8 kn: columns [n, n + U·Lanes(d)) of one row of y.
+// Running sums of the kn paths between blocks of rows: per thread (each pool thread has its own), grown to the largest
+// call once, then reused.
+HWY_INLINE float* scratch(size_t n) {
+  thread_local std::vector<float> s;
+  if (s.size() < n) s.resize(n);
+  return s.data();
+}
+
+// Float/int8 kn, rows [k0, k1) for columns [n, n + U·Lanes(d)) of one row of x: the running sums acc (at column n)
+// continue their k-ordered fused multiply-adds.
 template <int U, class D>
-HWY_INLINE void kn_float_tile(D d, const float* x, const PackedWeight& w, int64_t n, float* y, const float* bias) {
+HWY_INLINE void kn_float_rows(D d, const float* x, const PackedWeight& w, int64_t k0, int64_t k1, int64_t n, float* acc) {
   const size_t L = hn::Lanes(d);
-  auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
-  for (int64_t k = 0; k < w.K; ++k) {
+  auto a0 = hn::LoadU(d, acc), a1 = a0, a2 = a0, a3 = a0;
+  if constexpr (U > 1) a1 = hn::LoadU(d, acc + L);
+  if constexpr (U > 2) a2 = hn::LoadU(d, acc + 2 * L);
+  if constexpr (U > 3) a3 = hn::LoadU(d, acc + 3 * L);
+  for (int64_t k = k0; k < k1; ++k) {
     const auto xk = hn::Set(d, x[k]);
     a0 = hn::MulAdd(xk, load_kn(d, w, k, n), a0);
     if constexpr (U > 1) a1 = hn::MulAdd(xk, load_kn(d, w, k, n + int64_t(L)), a1);
     if constexpr (U > 2) a2 = hn::MulAdd(xk, load_kn(d, w, k, n + 2 * int64_t(L)), a2);
     if constexpr (U > 3) a3 = hn::MulAdd(xk, load_kn(d, w, k, n + 3 * int64_t(L)), a3);
   }
-  auto finish = [&](hn::Vec<D> a, int64_t c) {
-    if (w.format == WeightFormat::kInt8) a = hn::Mul(a, hn::LoadU(d, w.scale.data() + c));
-    if (bias) a = hn::Add(a, hn::LoadU(d, bias + c));
-    hn::StoreU(a, d, y + c);
-  };
-  finish(a0, n);
-  if constexpr (U > 1) finish(a1, n + int64_t(L));
-  if constexpr (U > 2) finish(a2, n + 2 * int64_t(L));
-  if constexpr (U > 3) finish(a3, n + 3 * int64_t(L));
+  hn::StoreU(a0, d, acc);
+  if constexpr (U > 1) hn::StoreU(a1, d, acc + L);
+  if constexpr (U > 2) hn::StoreU(a2, d, acc + 2 * L);
+  if constexpr (U > 3) hn::StoreU(a3, d, acc + 3 * L);
 }
 
-// LPBQ int4 kn: columns [n, n + P·2·Lanes(d)) (P pairs of even/odd vectors) of one row of y; n even.
+// Float/int8 kn output: Lanes(d) columns at n from their sums (int8: times the channel scales; then the bias).
+template <class D>
+HWY_INLINE void kn_float_finish(D d, const PackedWeight& w, int64_t n, const float* acc, const float* bias, float* y) {
+  auto a = hn::LoadU(d, acc);
+  if (w.format == WeightFormat::kInt8) a = hn::Mul(a, hn::LoadU(d, w.scale.data() + n));
+  if (bias) a = hn::Add(a, hn::LoadU(d, bias + n));
+  hn::StoreU(a, d, y + n);
+}
+
+// LPBQ int4 kn, block b's rows for columns [n, n + P·2·Lanes(d)) (P pairs of even/odd vectors) of one row of x, n even:
+// the block's sums times its multipliers are added to the running totals te / to (the even and odd columns of n's
+// pairs).
 template <int P, class D>
-HWY_INLINE void kn_int4_tile(D d, const float* x, const PackedWeight& w, int64_t n, float* y, const float* bias) {
+HWY_INLINE void kn_int4_block(D d, const float* x, const PackedWeight& w, int64_t b, int64_t n, float* te, float* to) {
   const hn::Rebind<uint8_t, D> d8;
   const hn::Rebind<int32_t, D> di;
   const size_t L = hn::Lanes(d);
-  const int64_t half = w.N / 2, j = n / 2;
-  auto te0 = hn::Zero(d), to0 = hn::Zero(d), te1 = hn::Zero(d), to1 = hn::Zero(d);
-  for (int64_t k0 = 0, b = 0; k0 < w.K; k0 += w.block_size, ++b) {
-    auto be0 = hn::Zero(d), bo0 = hn::Zero(d), be1 = hn::Zero(d), bo1 = hn::Zero(d);
-    for (int64_t k = k0; k < k0 + w.block_size; ++k) {
-      const uint8_t* row = w.data + (k * w.ld + n) / 2;
-      const auto xk = hn::Set(d, x[k]);
-      const auto v0 = hn::PromoteTo(di, hn::LoadU(d8, row));
-      be0 = hn::MulAdd(xk, int4_low(d, v0), be0);
-      bo0 = hn::MulAdd(xk, int4_high(d, v0), bo0);
-      if constexpr (P > 1) {
-        const auto v1 = hn::PromoteTo(di, hn::LoadU(d8, row + L));
-        be1 = hn::MulAdd(xk, int4_low(d, v1), be1);
-        bo1 = hn::MulAdd(xk, int4_high(d, v1), bo1);
-      }
-    }
-    auto mult = [&](const std::vector<uint8_t>& m, size_t off) {
-      return hn::ConvertTo(d, hn::PromoteTo(di, hn::LoadU(d8, m.data() + b * half + j + int64_t(off))));
-    };
-    te0 = hn::MulAdd(be0, mult(w.mult_even, 0), te0);
-    to0 = hn::MulAdd(bo0, mult(w.mult_odd, 0), to0);
+  const int64_t k0 = b * w.block_size, half = w.N / 2, j = n / 2;
+  const int64_t next = k0 + 2 * w.block_size <= w.K ? w.block_size * w.ld / 2 : 0;
+  auto be0 = hn::Zero(d), bo0 = hn::Zero(d), be1 = hn::Zero(d), bo1 = hn::Zero(d);
+  for (int64_t k = k0; k < k0 + w.block_size; ++k) {
+    const uint8_t* row = w.data + (k * w.ld + n) / 2;
+    __builtin_prefetch(row + next, 0, 2);  // this tile's bytes in the next block's row, into L2
+    const auto xk = hn::Set(d, x[k]);
+    const auto v0 = hn::PromoteTo(di, hn::LoadU(d8, row));
+    be0 = hn::MulAdd(xk, int4_low(d, v0), be0);
+    bo0 = hn::MulAdd(xk, int4_high(d, v0), bo0);
     if constexpr (P > 1) {
-      te1 = hn::MulAdd(be1, mult(w.mult_even, L), te1);
-      to1 = hn::MulAdd(bo1, mult(w.mult_odd, L), to1);
+      const auto v1 = hn::PromoteTo(di, hn::LoadU(d8, row + L));
+      be1 = hn::MulAdd(xk, int4_low(d, v1), be1);
+      bo1 = hn::MulAdd(xk, int4_high(d, v1), bo1);
     }
   }
-  auto finish = [&](hn::Vec<D> e, hn::Vec<D> o, size_t off) {
-    e = hn::Mul(e, hn::LoadU(d, w.scale_even.data() + j + int64_t(off)));
-    o = hn::Mul(o, hn::LoadU(d, w.scale_odd.data() + j + int64_t(off)));
-    float* out = y + n + 2 * int64_t(off);
-    hn::StoreInterleaved2(e, o, d, out);
-    if (bias) {  // the pair's 2·Lanes(d) columns, now in natural order
-      const float* bp = bias + n + 2 * int64_t(off);
-      hn::StoreU(hn::Add(hn::LoadU(d, out), hn::LoadU(d, bp)), d, out);
-      hn::StoreU(hn::Add(hn::LoadU(d, out + L), hn::LoadU(d, bp + L)), d, out + L);
-    }
+  auto add = [&](hn::Vec<D> blk, const std::vector<uint8_t>& m, size_t off, float* t) {
+    const auto mult = hn::ConvertTo(d, hn::PromoteTo(di, hn::LoadU(d8, m.data() + b * half + j + int64_t(off))));
+    hn::StoreU(hn::MulAdd(blk, mult, hn::LoadU(d, t + off)), d, t + off);
   };
-  finish(te0, to0, 0);
-  if constexpr (P > 1) finish(te1, to1, L);
+  add(be0, w.mult_even, 0, te);
+  add(bo0, w.mult_odd, 0, to);
+  if constexpr (P > 1) {
+    add(be1, w.mult_even, L, te);
+    add(bo1, w.mult_odd, L, to);
+  }
+}
+
+// LPBQ int4 kn output: 2·Lanes(d) columns at n (even) from their totals, times S_n, interleaved back, plus the bias.
+template <class D>
+HWY_INLINE void kn_int4_finish(D d, const PackedWeight& w, int64_t n, const float* te, const float* to, const float* bias,
+                               float* y) {
+  const size_t L = hn::Lanes(d);
+  const int64_t j = n / 2;
+  const auto e = hn::Mul(hn::LoadU(d, te), hn::LoadU(d, w.scale_even.data() + j));
+  const auto o = hn::Mul(hn::LoadU(d, to), hn::LoadU(d, w.scale_odd.data() + j));
+  float* out = y + n;
+  hn::StoreInterleaved2(e, o, d, out);
+  if (bias) {  // the pair's 2·Lanes(d) columns, now in natural order
+    hn::StoreU(hn::Add(hn::LoadU(d, out), hn::LoadU(d, bias + n)), d, out);
+    hn::StoreU(hn::Add(hn::LoadU(d, out + L), hn::LoadU(d, bias + n + int64_t(L))), d, out + L);
+  }
+}
+
+// Rows of a float/int8 kn weight per pass over the columns: the pass reads each row's column range once, in address
+// order, and the running sums of the range stay in cache between passes.
+constexpr int64_t kKnRowsPerPass = 64;
+
+// kn: blocks of rows outer, column tiles inner, so each pass streams its rows' column range in address order (an
+// int4 row of a 1536-channel layer is 768 bytes, one of an 8960-channel layer 4480: a tile that ran down all K rows
+// touched a new cache line, often a new page, per row, and stalled on memory). Per column the sums are formed in the
+// reference's order, so the results do not change.
+void kn_cols(const float* x, int64_t M, int64_t ldx, const PackedWeight& w, int64_t n0, int64_t nb, const float* bias,
+             float* y, int64_t ldy) {
+  const hn::ScalableTag<float> d;
+  const hn::CappedTag<float, 1> d1;
+  const int64_t L = int64_t(hn::Lanes(d));
+  const int64_t end = n0 + nb;
+  float* acc = scratch(size_t(M * nb));
+  std::fill(acc, acc + M * nb, 0.0f);
+  if (w.format == WeightFormat::kInt4Lpbq) {  // n0 and nb even (whole pairs of columns); per row: even then odd totals
+    const int64_t pairs = nb / 2;
+    auto te = [&](int64_t m, int64_t n) { return acc + m * nb + (n - n0) / 2; };
+    auto to = [&](int64_t m, int64_t n) { return acc + m * nb + pairs + (n - n0) / 2; };
+    for (int64_t b = 0; b < w.K / w.block_size; ++b) {
+      int64_t n = n0;
+      for (; n + 4 * L <= end; n += 4 * L)
+        for (int64_t m = 0; m < M; ++m) kn_int4_block<2>(d, x + m * ldx, w, b, n, te(m, n), to(m, n));
+      for (; n + 2 * L <= end; n += 2 * L)
+        for (int64_t m = 0; m < M; ++m) kn_int4_block<1>(d, x + m * ldx, w, b, n, te(m, n), to(m, n));
+      for (; n + 2 <= end; n += 2)
+        for (int64_t m = 0; m < M; ++m) kn_int4_block<1>(d1, x + m * ldx, w, b, n, te(m, n), to(m, n));
+    }
+    for (int64_t m = 0; m < M; ++m) {
+      float* yr = y + m * ldy;
+      int64_t n = n0;
+      for (; n + 2 * L <= end; n += 2 * L) kn_int4_finish(d, w, n, te(m, n), to(m, n), bias, yr);
+      for (; n + 2 <= end; n += 2) kn_int4_finish(d1, w, n, te(m, n), to(m, n), bias, yr);
+    }
+    return;
+  }
+  auto a = [&](int64_t m, int64_t n) { return acc + m * nb + (n - n0); };
+  for (int64_t k0 = 0; k0 < w.K; k0 += kKnRowsPerPass) {
+    const int64_t k1 = std::min(w.K, k0 + kKnRowsPerPass);
+    int64_t n = n0;
+    for (; n + 4 * L <= end; n += 4 * L)
+      for (int64_t m = 0; m < M; ++m) kn_float_rows<4>(d, x + m * ldx, w, k0, k1, n, a(m, n));
+    for (; n + L <= end; n += L)
+      for (int64_t m = 0; m < M; ++m) kn_float_rows<1>(d, x + m * ldx, w, k0, k1, n, a(m, n));
+    for (; n < end; ++n)
+      for (int64_t m = 0; m < M; ++m) kn_float_rows<1>(d1, x + m * ldx, w, k0, k1, n, a(m, n));
+  }
+  for (int64_t m = 0; m < M; ++m) {
+    int64_t n = n0;
+    for (; n + L <= end; n += L) kn_float_finish(d, w, n, a(m, n), bias, y + m * ldy);
+    for (; n < end; ++n) kn_float_finish(d1, w, n, a(m, n), bias, y + m * ldy);
+  }
 }
 
 // nk: one column n of one row, a dot product over k (four accumulators, then the lanes and the tail).
@@ -116,31 +194,13 @@ HWY_INLINE float nk_dot(const float* x, const PackedWeight& w, int64_t n) {
 
 void GemvCols(const float* x, int64_t M, int64_t ldx, const PackedWeight& w, int64_t n0, int64_t nb, const float* bias,
               float* y, int64_t ldy) {
-  const hn::ScalableTag<float> d;
-  const hn::CappedTag<float, 1> d1;
-  const int64_t L = int64_t(hn::Lanes(d));
-  const int64_t end = n0 + nb;
-  for (int64_t m = 0; m < M; ++m) {
-    const float* xr = x + m * ldx;
-    float* yr = y + m * ldy;
-    if (w.nk) {
-      for (int64_t n = n0; n < end; ++n) {
-        float v = nk_dot(xr, w, n);
-        if (w.format == WeightFormat::kInt8) v = v * w.scale[size_t(n)];
-        if (bias) v = v + bias[n];
-        yr[n] = v;
-      }
-      continue;
-    }
-    int64_t n = n0;
-    if (w.format == WeightFormat::kInt4Lpbq) {  // n0 and nb even (whole pairs of columns)
-      for (; n + 4 * L <= end; n += 4 * L) kn_int4_tile<2>(d, xr, w, n, yr, bias);
-      for (; n + 2 * L <= end; n += 2 * L) kn_int4_tile<1>(d, xr, w, n, yr, bias);
-      for (; n + 2 <= end; n += 2) kn_int4_tile<1>(d1, xr, w, n, yr, bias);
-    } else {
-      for (; n + 4 * L <= end; n += 4 * L) kn_float_tile<4>(d, xr, w, n, yr, bias);
-      for (; n + L <= end; n += L) kn_float_tile<1>(d, xr, w, n, yr, bias);
-      for (; n < end; ++n) kn_float_tile<1>(d1, xr, w, n, yr, bias);
+  if (!w.nk) return kn_cols(x, M, ldx, w, n0, nb, bias, y, ldy);
+  for (int64_t n = n0; n < n0 + nb; ++n) {  // column n's weights read once for all rows (from cache after the first)
+    for (int64_t m = 0; m < M; ++m) {
+      float v = nk_dot(x + m * ldx, w, n);
+      if (w.format == WeightFormat::kInt8) v = v * w.scale[size_t(n)];
+      if (bias) v = v + bias[n];
+      y[m * ldy + n] = v;
     }
   }
 }
@@ -168,11 +228,12 @@ void gemv(const float* x, int64_t M, int64_t ldx, const PackedWeight& w, const f
           ThreadPool* pool) {
   const int64_t N = w.N;
   const int threads = pool ? pool->size() : 1;
-  // Chunks of 64 columns (whole tiles on every target up to 512-bit vectors), about 4 per thread for balance.
+  // Two chunks per thread, multiples of 128 columns (whole tiles on every target up to 512-bit vectors; an int4 kn
+  // row's range then starts on a 64-byte line boundary, so no line is read by two chunks).
   int64_t chunk = N;
   if (threads > 1 && N * w.K >= (1 << 15)) {
-    chunk = std::max<int64_t>(64, (N + threads * 4 - 1) / (threads * 4));
-    chunk = (chunk + 63) / 64 * 64;
+    chunk = std::max<int64_t>(128, (N + threads - 1) / threads);
+    chunk = (chunk + 127) / 128 * 128;
   }
   const int64_t n_chunks = (N + chunk - 1) / chunk;
   auto run = [&](int64_t i) {
