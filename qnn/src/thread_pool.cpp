@@ -1,6 +1,36 @@
 #include "thread_pool.h"
 
+#include <chrono>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 namespace edgevl::qnn {
+
+namespace {
+// How long a thread polls for the next job, or for the end of its own, before it sleeps: longer than the serial work
+// between two parallel ops of a decode step, short enough that an idle pool costs nothing measurable.
+constexpr auto kSpin = std::chrono::microseconds(100);
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Polls done() for up to kSpin; whether it became true.
+template <typename F>
+bool spin_until(F&& done) {
+  const auto end = std::chrono::steady_clock::now() + kSpin;
+  for (int i = 0;; ++i) {
+    if (done()) return true;
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() >= end) return false;
+    cpu_relax();
+  }
+}
+}  // namespace
 
 ThreadPool::ThreadPool(int num_threads) {
   for (int i = 1; i < num_threads; ++i) workers_.emplace_back([this] { worker_loop(); });
@@ -35,6 +65,7 @@ void ThreadPool::run_tasks() {
 void ThreadPool::worker_loop() {
   uint64_t seen = 0;
   for (;;) {
+    spin_until([&] { return stop_.load() || generation_.load() != seen; });
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_start_.wait(lock, [&] { return stop_ || generation_ != seen; });
@@ -70,6 +101,7 @@ void ThreadPool::parallel_for(int64_t n_tasks, const std::function<void(int64_t)
   }
   cv_start_.notify_all();
   run_tasks();
+  spin_until([&] { return done_.load() == n_tasks && active_.load() == 0; });
   std::exception_ptr err;
   {
     std::unique_lock<std::mutex> lock(mu_);

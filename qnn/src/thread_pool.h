@@ -35,11 +35,13 @@ class ThreadPool {
   const std::function<void(int64_t)>* job_ = nullptr;
   int64_t n_tasks_ = 0;
   std::atomic<int64_t> next_{0};
-  int64_t done_ = 0;
-  int active_ = 0;
+  // Written under mu_; atomic so that a thread may spin on them before it sleeps on a condition variable (decode runs
+  // hundreds of small ops per token, and a futex sleep and wake per op costs more than many of them take).
+  std::atomic<int64_t> done_{0};
+  std::atomic<int> active_{0};
   bool job_active_ = false;
-  uint64_t generation_ = 0;
-  bool stop_ = false;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> stop_{false};
   std::exception_ptr error_;
 };
 

@@ -37,6 +37,13 @@ struct PackedWeight {
   int32_t code_offset = 0;
 };
 
+/// Bytes of one stored element (kInt4Lpbq: 1, two elements share a byte).
+constexpr int64_t element_bytes(WeightFormat f) {
+  return f == WeightFormat::kF32 || f == WeightFormat::kF32Round16          ? 4
+         : f == WeightFormat::kF16 || f == WeightFormat::kUInt16Codes ? 2
+                                                                          : 1;
+}
+
 /// Prepares `t` (a constant) as the B [K, N] of a GEMM in layout nk (`trans`) or kn with leading dimension ld, or
 /// returns nullptr when the kernels have no path for it (another dtype or encoding, an int4 weight with odd ld, an
 /// encoding whose channel axis is not n or whose block axis is not k); such weights keep the generic GEMM path.
