@@ -13,6 +13,8 @@
 #include <hwy/highway.h>
 
 #include <algorithm>
+#include <numeric>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/gemv.h"
@@ -32,6 +34,10 @@ HWY_INLINE float* scratch(size_t n) {
   return s.data();
 }
 
+// Rows of a float/int8 kn weight per pass over the columns: the pass reads each row's column range once, in address
+// order, and the running sums of the range stay in cache between passes.
+constexpr int64_t kKnRowsPerPass = 16;
+
 // Float/int8 kn, rows [k0, k1) for columns [n, n + U·Lanes(d)) of one row of x: the running sums acc (at column n)
 // continue their k-ordered fused multiply-adds.
 template <int U, class D>
@@ -41,7 +47,12 @@ HWY_INLINE void kn_float_rows(D d, const float* x, const PackedWeight& w, int64_
   if constexpr (U > 1) a1 = hn::LoadU(d, acc + L);
   if constexpr (U > 2) a2 = hn::LoadU(d, acc + 2 * L);
   if constexpr (U > 3) a3 = hn::LoadU(d, acc + 3 * L);
+  // This tile's bytes in the next pass's rows, into L2 (as kn_int4_block does).
+  const int64_t es = element_bytes(w.format), tile_bytes = int64_t(U * L) * es;
+  const int64_t next = k1 + kKnRowsPerPass <= w.K ? kKnRowsPerPass * w.ld * es : 0;
   for (int64_t k = k0; k < k1; ++k) {
+    const uint8_t* row = w.data + (k * w.ld + n) * es;
+    for (int64_t b = 0; b < tile_bytes; b += 64) __builtin_prefetch(row + next + b, 0, 2);
     const auto xk = hn::Set(d, x[k]);
     a0 = hn::MulAdd(xk, load_kn(d, w, k, n), a0);
     if constexpr (U > 1) a1 = hn::MulAdd(xk, load_kn(d, w, k, n + int64_t(L)), a1);
@@ -63,20 +74,25 @@ HWY_INLINE void kn_float_finish(D d, const PackedWeight& w, int64_t n, const flo
   hn::StoreU(a, d, y + n);
 }
 
-// LPBQ int4 kn, block b's rows for columns [n, n + P·2·Lanes(d)) (P pairs of even/odd vectors) of one row of x, n even:
-// the block's sums times its multipliers are added to the running totals te / to (the even and odd columns of n's
-// pairs).
+// LPBQ int4 kn, rows [k0, k1) of one block for columns [n, n + P·2·Lanes(d)) (P pairs of even/odd vectors) of one
+// row of x, n even: the block's running sums be / bo (the even and odd columns of n's pairs) continue over the rows;
+// when k1 ends the block, its sums times its multipliers are added to the totals te / to and be / bo restart at 0.
 template <int P, class D>
-HWY_INLINE void kn_int4_block(D d, const float* x, const PackedWeight& w, int64_t b, int64_t n, float* te, float* to) {
+HWY_INLINE void kn_int4_rows(D d, const float* x, const PackedWeight& w, int64_t k0, int64_t k1, int64_t n,
+                             float* be, float* bo, float* te, float* to) {
   const hn::Rebind<uint8_t, D> d8;
   const hn::Rebind<int32_t, D> di;
   const size_t L = hn::Lanes(d);
-  const int64_t k0 = b * w.block_size, half = w.N / 2, j = n / 2;
-  const int64_t next = k0 + 2 * w.block_size <= w.K ? w.block_size * w.ld / 2 : 0;
-  auto be0 = hn::Zero(d), bo0 = hn::Zero(d), be1 = hn::Zero(d), bo1 = hn::Zero(d);
-  for (int64_t k = k0; k < k0 + w.block_size; ++k) {
+  const int64_t half = w.N / 2, j = n / 2;
+  const int64_t next = k1 + (k1 - k0) <= w.K ? (k1 - k0) * w.ld / 2 : 0;
+  auto be0 = hn::LoadU(d, be), bo0 = hn::LoadU(d, bo), be1 = be0, bo1 = bo0;
+  if constexpr (P > 1) {
+    be1 = hn::LoadU(d, be + L);
+    bo1 = hn::LoadU(d, bo + L);
+  }
+  for (int64_t k = k0; k < k1; ++k) {
     const uint8_t* row = w.data + (k * w.ld + n) / 2;
-    __builtin_prefetch(row + next, 0, 2);  // this tile's bytes in the next block's row, into L2
+    __builtin_prefetch(row + next, 0, 2);  // this tile's bytes in the next pass's row, into L2
     const auto xk = hn::Set(d, x[k]);
     const auto v0 = hn::PromoteTo(di, hn::LoadU(d8, row));
     be0 = hn::MulAdd(xk, int4_low(d, v0), be0);
@@ -87,15 +103,26 @@ HWY_INLINE void kn_int4_block(D d, const float* x, const PackedWeight& w, int64_
       bo1 = hn::MulAdd(xk, int4_high(d, v1), bo1);
     }
   }
-  auto add = [&](hn::Vec<D> blk, const std::vector<uint8_t>& m, size_t off, float* t) {
-    const auto mult = hn::ConvertTo(d, hn::PromoteTo(di, hn::LoadU(d8, m.data() + b * half + j + int64_t(off))));
-    hn::StoreU(hn::MulAdd(blk, mult, hn::LoadU(d, t + off)), d, t + off);
+  if (k1 % w.block_size != 0) {
+    hn::StoreU(be0, d, be);
+    hn::StoreU(bo0, d, bo);
+    if constexpr (P > 1) {
+      hn::StoreU(be1, d, be + L);
+      hn::StoreU(bo1, d, bo + L);
+    }
+    return;
+  }
+  const int64_t blk = k0 / w.block_size;
+  auto fold = [&](hn::Vec<D> sum, const std::vector<uint8_t>& m, size_t off, float* t, float* bsum) {
+    const auto mult = hn::ConvertTo(d, hn::PromoteTo(di, hn::LoadU(d8, m.data() + blk * half + j + int64_t(off))));
+    hn::StoreU(hn::MulAdd(sum, mult, hn::LoadU(d, t + off)), d, t + off);
+    hn::StoreU(hn::Zero(d), d, bsum + off);
   };
-  add(be0, w.mult_even, 0, te);
-  add(bo0, w.mult_odd, 0, to);
+  fold(be0, w.mult_even, 0, te, be);
+  fold(bo0, w.mult_odd, 0, to, bo);
   if constexpr (P > 1) {
-    add(be1, w.mult_even, L, te);
-    add(bo1, w.mult_odd, L, to);
+    fold(be1, w.mult_even, L, te, be);
+    fold(bo1, w.mult_odd, L, to, bo);
   }
 }
 
@@ -115,43 +142,46 @@ HWY_INLINE void kn_int4_finish(D d, const PackedWeight& w, int64_t n, const floa
   }
 }
 
-// Rows of a float/int8 kn weight per pass over the columns: the pass reads each row's column range once, in address
-// order, and the running sums of the range stay in cache between passes.
-constexpr int64_t kKnRowsPerPass = 64;
-
-// kn: blocks of rows outer, column tiles inner, so each pass streams its rows' column range in address order (an
-// int4 row of a 1536-channel layer is 768 bytes, one of an 8960-channel layer 4480: a tile that ran down all K rows
-// touched a new cache line, often a new page, per row, and stalled on memory). Per column the sums are formed in the
-// reference's order, so the results do not change.
+// kn: passes of kKnRowsPerPass rows outer, column tiles inner, so each pass streams its rows' column range in address
+// order, a few rows at a time (an int4 row of a 1536-channel layer is 768 bytes, one of an 8960-channel layer 4480: a
+// tile that ran down all K rows touched a new cache line, often a new page, per row, and stalled on memory; passes of
+// 64 rows kept 64 streams open per thread, more than the hardware prefetcher follows). Per column the sums are formed
+// in the reference's order, so the results do not change.
 void kn_cols(const float* x, int64_t M, int64_t ldx, const PackedWeight& w, int64_t n0, int64_t nb, const float* bias,
              float* y, int64_t ldy) {
   const hn::ScalableTag<float> d;
   const hn::CappedTag<float, 1> d1;
   const int64_t L = int64_t(hn::Lanes(d));
   const int64_t end = n0 + nb;
-  float* acc = scratch(size_t(M * nb));
-  std::fill(acc, acc + M * nb, 0.0f);
-  if (w.format == WeightFormat::kInt4Lpbq) {  // n0 and nb even (whole pairs of columns); per row: even then odd totals
+  if (w.format == WeightFormat::kInt4Lpbq) {  // n0 and nb even (whole pairs of columns)
+    // Per row m of x: the totals (even columns, then odd), then the current block's sums (even, then odd).
     const int64_t pairs = nb / 2;
-    auto te = [&](int64_t m, int64_t n) { return acc + m * nb + (n - n0) / 2; };
-    auto to = [&](int64_t m, int64_t n) { return acc + m * nb + pairs + (n - n0) / 2; };
-    for (int64_t b = 0; b < w.K / w.block_size; ++b) {
+    float* sums = scratch(size_t(2 * M * nb));
+    std::fill(sums, sums + 2 * M * nb, 0.0f);
+    auto at = [&](int64_t m, int64_t part, int64_t n) { return sums + (2 * m * 2 + part) * pairs + (n - n0) / 2; };
+    const int64_t rows = std::gcd<int64_t>(kKnRowsPerPass, w.block_size);  // passes never straddle a block
+    for (int64_t k0 = 0; k0 < w.K; k0 += rows) {
+      const int64_t k1 = k0 + rows;
+      auto tile = [&](auto dd, auto pairs_per_tile, int64_t n) {
+        for (int64_t m = 0; m < M; ++m)
+          kn_int4_rows<decltype(pairs_per_tile)::value>(dd, x + m * ldx, w, k0, k1, n, at(m, 2, n), at(m, 3, n),
+                                                        at(m, 0, n), at(m, 1, n));
+      };
       int64_t n = n0;
-      for (; n + 4 * L <= end; n += 4 * L)
-        for (int64_t m = 0; m < M; ++m) kn_int4_block<2>(d, x + m * ldx, w, b, n, te(m, n), to(m, n));
-      for (; n + 2 * L <= end; n += 2 * L)
-        for (int64_t m = 0; m < M; ++m) kn_int4_block<1>(d, x + m * ldx, w, b, n, te(m, n), to(m, n));
-      for (; n + 2 <= end; n += 2)
-        for (int64_t m = 0; m < M; ++m) kn_int4_block<1>(d1, x + m * ldx, w, b, n, te(m, n), to(m, n));
+      for (; n + 4 * L <= end; n += 4 * L) tile(d, std::integral_constant<int, 2>(), n);
+      for (; n + 2 * L <= end; n += 2 * L) tile(d, std::integral_constant<int, 1>(), n);
+      for (; n + 2 <= end; n += 2) tile(d1, std::integral_constant<int, 1>(), n);
     }
     for (int64_t m = 0; m < M; ++m) {
       float* yr = y + m * ldy;
       int64_t n = n0;
-      for (; n + 2 * L <= end; n += 2 * L) kn_int4_finish(d, w, n, te(m, n), to(m, n), bias, yr);
-      for (; n + 2 <= end; n += 2) kn_int4_finish(d1, w, n, te(m, n), to(m, n), bias, yr);
+      for (; n + 2 * L <= end; n += 2 * L) kn_int4_finish(d, w, n, at(m, 0, n), at(m, 1, n), bias, yr);
+      for (; n + 2 <= end; n += 2) kn_int4_finish(d1, w, n, at(m, 0, n), at(m, 1, n), bias, yr);
     }
     return;
   }
+  float* acc = scratch(size_t(M * nb));
+  std::fill(acc, acc + M * nb, 0.0f);
   auto a = [&](int64_t m, int64_t n) { return acc + m * nb + (n - n0); };
   for (int64_t k0 = 0; k0 < w.K; k0 += kKnRowsPerPass) {
     const int64_t k1 = std::min(w.K, k0 + kKnRowsPerPass);
