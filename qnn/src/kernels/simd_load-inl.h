@@ -74,14 +74,39 @@ HWY_INLINE hn::Vec<D> load_kn(D d, const PackedWeight& w, int64_t k, int64_t n) 
   return load_at(d, w, k * w.ld + n);
 }
 
-// int4 pairs: bytes promoted to int32 lanes hold two two's-complement nibbles; the low one is the even column.
+// int4 pairs: bytes promoted to int32 lanes (zero-extended, 0..255) hold two two's-complement nibbles; the low one is
+// the even column. Where a vector holds exactly 16 floats (AVX-512, 512-bit SVE is scalable and excluded), a nibble
+// indexes a register holding the 16 int4 values: one permute (and a mask) instead of two shifts and a conversion, the
+// same float values.
+template <class D>
+constexpr bool int4_by_table() {
+#if HWY_HAVE_SCALABLE
+  return false;
+#else
+  return hn::MaxLanes(D()) == 16;
+#endif
+}
+template <class D>
+HWY_INLINE hn::Vec<D> int4_values(D d) {
+  alignas(64) static constexpr float kValues[16] = {0, 1, 2, 3, 4, 5, 6, 7, -8, -7, -6, -5, -4, -3, -2, -1};
+  return hn::Load(d, kValues);
+}
 template <class D, class VI>
 HWY_INLINE hn::Vec<D> int4_low(D d, VI v) {
-  return hn::ConvertTo(d, hn::ShiftRight<28>(hn::ShiftLeft<28>(v)));
+  if constexpr (int4_by_table<D>()) {
+    const hn::RebindToSigned<D> di;
+    return hn::TableLookupLanes(int4_values(d), hn::IndicesFromVec(d, hn::And(v, hn::Set(di, 15))));
+  } else {
+    return hn::ConvertTo(d, hn::ShiftRight<28>(hn::ShiftLeft<28>(v)));
+  }
 }
 template <class D, class VI>
 HWY_INLINE hn::Vec<D> int4_high(D d, VI v) {
-  return hn::ConvertTo(d, hn::ShiftRight<28>(hn::ShiftLeft<24>(v)));
+  if constexpr (int4_by_table<D>()) {
+    return hn::TableLookupLanes(int4_values(d), hn::IndicesFromVec(d, hn::ShiftRight<4>(v)));
+  } else {
+    return hn::ConvertTo(d, hn::ShiftRight<28>(hn::ShiftLeft<24>(v)));
+  }
 }
 
 }  // namespace HWY_NAMESPACE
