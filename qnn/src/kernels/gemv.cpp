@@ -215,7 +215,7 @@ HWY_INLINE float nk_dot(const float* x, const PackedWeight& w, int64_t n) {
   const uint8_t* ahead = w.data + base * es + kNkPrefetchBytes;
   int64_t k = 0;
   for (; k + 4 * L <= w.K; k += 4 * L) {
-    for (int64_t b = 0; b < 4 * L * es; b += 64) __builtin_prefetch(ahead + k * es + b, 0, 3);
+    for (int64_t b = 0; b < 4 * L * es; b += 64) __builtin_prefetch(ahead + k * es + b, 0, 2);
     a0 = hn::MulAdd(hn::LoadU(d, x + k), load(d, k), a0);
     a1 = hn::MulAdd(hn::LoadU(d, x + k + L), load(d, k + L), a1);
     a2 = hn::MulAdd(hn::LoadU(d, x + k + 2 * L), load(d, k + 2 * L), a2);
