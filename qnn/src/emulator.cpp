@@ -91,7 +91,8 @@ class EmulatorExecutable final : public Executable {
       if (out.dtype == DType::kFloat32 && !out.quant.quantized()) {
         float* y = reinterpret_cast<float*>(ptr_[static_cast<size_t>(o)]);
         const size_t n = static_cast<size_t>(out.num_elements());
-        if (mode_ == FloatMode::kFp16) round_to_half_n(y, y, n);
+        if (mode_ == FloatMode::kFp16)
+          parallel_ranges(r.pool, int64_t(n), [&](int64_t b, int64_t e) { round_to_half_n(y + b, y + b, size_t(e - b)); });
         if (observer_) observer_(out, y, n);
       } else if (observer_ && per_tensor_quantized(out)) {
         const size_t n = static_cast<size_t>(out.num_elements());
@@ -110,7 +111,12 @@ class EmulatorExecutable final : public Executable {
     saved_.clear();  // capacity kept: no allocation per op after the first run
     for (const auto& [id, off] : p.dequant_inputs) {
       const Tensor& t = graph_.tensors()[static_cast<size_t>(id)];
-      dequantize_values(ptr_[static_cast<size_t>(id)], static_cast<size_t>(t.num_elements()), t.quant, t.dtype, fs + off);
+      const uint8_t* codes = ptr_[static_cast<size_t>(id)];
+      const size_t bytes = dtype_size_bits(t.dtype) / 8;
+      float* dst = fs + off;
+      parallel_ranges(r.pool, t.num_elements(), [&](int64_t b, int64_t e) {
+        dequantize_values(codes + size_t(b) * bytes, size_t(e - b), t.quant, t.dtype, dst + b);
+      });
       saved_.emplace_back(id, ptr_[static_cast<size_t>(id)]);
       ptr_[static_cast<size_t>(id)] = reinterpret_cast<uint8_t*>(fs + off);
     }
@@ -122,7 +128,10 @@ class EmulatorExecutable final : public Executable {
     if (p.quantized_output) {
       const Tensor& y = graph_.tensors()[static_cast<size_t>(o)];
       const float* v = fs + p.output_scratch;
-      quantize_values(v, static_cast<size_t>(y.num_elements()), y.quant, y.dtype, codes);
+      const size_t bytes = dtype_size_bits(y.dtype) / 8;
+      parallel_ranges(r.pool, y.num_elements(), [&](int64_t b, int64_t e) {
+        quantize_values(v + b, size_t(e - b), y.quant, y.dtype, codes + size_t(b) * bytes);
+      });
       ptr_[static_cast<size_t>(o)] = codes;
     }
   }

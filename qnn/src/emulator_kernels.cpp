@@ -162,6 +162,41 @@ void matmul(const OpRun& r) {
   }
 }
 
+// A binary op's output rows [r0, r1) of dim 0 (an operand of full rank whose dim 0 is the output's is offset to them;
+// one broadcast along dim 0, or of lower rank, is read whole).
+template <typename T>
+void binary_rows(const std::string& type, const T* a, const kernels::Shape& as, const T* b, const kernels::Shape& bs, T* out,
+                 const kernels::Shape& os, int64_t r0, int64_t r1) {
+  auto rows_of = [&](const T* p, const kernels::Shape& s, kernels::Shape& sub) {
+    sub = s;
+    if (s.size() != os.size() || s[0] != os[0]) return p;
+    sub[0] = r1 - r0;
+    return p + r0 * (prod(s, 1, s.size()));
+  };
+  kernels::Shape sa, sb, so = os;
+  so[0] = r1 - r0;
+  const T* pa = rows_of(a, as, sa);
+  const T* pb = rows_of(b, bs, sb);
+  kernels::binary<T>(type, pa, sa, pb, sb, out + r0 * prod(os, 1, os.size()), so);
+}
+
+// parallel_ranges over `rows` rows of `row` elements each, cut at row boundaries: fn(r0, r1) for rows [r0, r1).
+void parallel_rows(ThreadPool* pool, int64_t rows, int64_t row, const std::function<void(int64_t, int64_t)>& fn) {
+  if (row <= 0 || rows <= 0) return;
+  parallel_ranges(pool, rows * row, [&](int64_t begin, int64_t end) {
+    const int64_t r0 = (begin + row - 1) / row, r1 = std::min(rows, (end + row - 1) / row);  // rows starting in range
+    if (r0 < r1) fn(r0, r1);
+  });
+}
+
+template <typename T>
+void binary_split(const OpRun& r, const T* a, const kernels::Shape& as, const T* b, const kernels::Shape& bs, T* out, const kernels::Shape& os) {
+  const std::string& type = r.op->type;
+  if (os.empty() || os[0] < 2) return kernels::binary<T>(type, a, as, b, bs, out, os);
+  parallel_rows(r.pool, os[0], prod(os, 1, os.size()),
+                [&](int64_t r0, int64_t r1) { binary_rows(type, a, as, b, bs, out, os, r0, r1); });
+}
+
 void binary(const OpRun& r) {
   const Op& op = *r.op;
   const auto& in = op.inputs;
@@ -178,13 +213,16 @@ void binary(const OpRun& r) {
                              reinterpret_cast<int64_t*>(r.raw(in[1])), b.shape, reinterpret_cast<int64_t*>(r.raw(o)),
                              out.shape);
   } else {
-    kernels::binary<float>(op.type, r.f(in[0]), a.shape, r.f(in[1]), b.shape, r.f(o), out.shape);
+    binary_split<float>(r, r.f(in[0]), a.shape, r.f(in[1]), b.shape, r.f(o), out.shape);
   }
 }
 
 void unary(const OpRun& r) {
-  kernels::unary(r.op->type, r.f(r.op->inputs[0]), r.f(r.op->outputs[0]),
-                 static_cast<size_t>(r.T(r.op->outputs[0]).num_elements()));
+  const float* x = r.f(r.op->inputs[0]);
+  float* y = r.f(r.op->outputs[0]);
+  parallel_ranges(r.pool, r.T(r.op->outputs[0]).num_elements(), [&](int64_t begin, int64_t end) {
+    kernels::unary(r.op->type, x + begin, y + begin, static_cast<size_t>(end - begin));
+  });
 }
 
 void softmax(const OpRun& r) {
@@ -205,15 +243,25 @@ void softmax(const OpRun& r) {
 void rms_norm(const OpRun& r) {
   const auto& in = r.op->inputs;
   const auto& s = r.T(in[0]).shape;
-  kernels::rms_norm(r.f(in[0]), r.f(in[1]), r.f(r.op->outputs[0]), prod(s, 0, s.size() - 1), s.back(),
-                    static_cast<float>(r.op->param_float("epsilon")));
+  const float* x = r.f(in[0]);
+  float* y = r.f(r.op->outputs[0]);
+  const int64_t d = s.back();
+  const auto eps = static_cast<float>(r.op->param_float("epsilon"));
+  parallel_rows(r.pool, prod(s, 0, s.size() - 1), d, [&](int64_t r0, int64_t r1) {
+    kernels::rms_norm(x + r0 * d, r.f(in[1]), y + r0 * d, r1 - r0, d, eps);
+  });
 }
 
 void layer_norm(const OpRun& r) {
   const auto& in = r.op->inputs;
   const auto& s = r.T(in[0]).shape;
-  kernels::layer_norm(r.f(in[0]), r.f(in[1]), r.f(in[2]), r.f(r.op->outputs[0]), prod(s, 0, s.size() - 1), s.back(),
-                      static_cast<float>(r.op->param_float("epsilon")));
+  const float* x = r.f(in[0]);
+  float* y = r.f(r.op->outputs[0]);
+  const int64_t d = s.back();
+  const auto eps = static_cast<float>(r.op->param_float("epsilon"));
+  parallel_rows(r.pool, prod(s, 0, s.size() - 1), d, [&](int64_t r0, int64_t r1) {
+    kernels::layer_norm(x + r0 * d, r.f(in[1]), r.f(in[2]), y + r0 * d, r1 - r0, d, eps);
+  });
 }
 
 void reduce(const OpRun& r) {
@@ -400,6 +448,19 @@ std::unique_ptr<kernels::PackedWeight> pack_gemm_weight(const Graph& g, const Op
     return kernels::pack_weight(w, K, N, tb ? K : N, tb, round16);
   }
   return nullptr;
+}
+
+void parallel_ranges(ThreadPool* pool, int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
+  const int threads = pool ? pool->size() : 1;
+  if (threads < 2 || n < (int64_t{1} << 16)) {
+    if (n > 0) fn(0, n);
+    return;
+  }
+  const int64_t chunks = threads * 2, per = (n + chunks - 1) / chunks;
+  pool->parallel_for(chunks, [&](int64_t c) {
+    const int64_t begin = c * per, end = std::min(n, begin + per);
+    if (begin < end) fn(begin, end);
+  });
 }
 
 bool reads_codes(const Graph& g, const Op& op, size_t slot) {

@@ -33,6 +33,11 @@ struct OpRun {
 
 using Kernel = std::function<void(const OpRun&)>;
 
+/// Runs fn(begin, end) over contiguous ranges covering [0, n), split across `pool` (null: serial) when n is large
+/// enough to pay for it (≥ 2^16 elements), serially otherwise. For elementwise work, whose results do not depend on
+/// the split (unary and binary ops, the requantize wrapper's conversions, FP16-mode rounding).
+void parallel_ranges(ThreadPool* pool, int64_t n, const std::function<void(int64_t, int64_t)>& fn);
+
 struct KernelEntry {
   Kernel fn;
   /// Reads and writes quantized codes itself (data movement: same encoding in/out; Quantize/Dequantize), so it runs
