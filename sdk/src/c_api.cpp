@@ -138,6 +138,7 @@ edgevl::Request to_request(const edgevl_request& r) {
     request.text = std::move(user.text);
     request.images = std::move(user.images);
   }
+  request.parse_special_tokens = r.parse_special_tokens;
   return request;
 }
 

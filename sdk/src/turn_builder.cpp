@@ -102,21 +102,24 @@ Turn build_turn(const Model::Impl& model, const Request& request, bool continues
   std::vector<llm::ChatMessage> rendered;
   if (continues) rendered = {llm::ChatMessage::User(""), llm::ChatMessage::Assistant("")};
   size_t next_image = 0;
-  auto append_text = [&](const std::string& text, size_t num_images) {
+  // Message text is literal (its special-token strings stay text) unless the request parses special tokens.
+  auto append_text = [&](llm::RenderedChat chat, size_t num_images) {
     std::vector<int64_t> counts;
     for (size_t k = 0; k < num_images; ++k) counts.push_back(turn.images[next_image + k].tokens);
     next_image += num_images;
-    const std::vector<int32_t> ids = model.tokenizer->encode(llm::expand_image_pads(text, counts));
+    if (request.parse_special_tokens) chat.content.clear();
+    const llm::RenderedChat expanded = llm::expand_image_pads(chat, counts);
+    const std::vector<int32_t> ids = model.tokenizer->encode(expanded.text, expanded.content);
     turn.ids.insert(turn.ids.end(), ids.begin(), ids.end());
   };
   size_t i = 0;
   while (i < msgs.size()) {
     if (msgs[i].role == Role::kAssistant && !msgs[i].token_ids.empty()) {  // exact ids of an earlier reply
-      append_text(std::string(llm::kImStart) + "assistant\n", 0);
+      append_text({std::string(llm::kImStart) + "assistant\n", {}}, 0);
       const size_t start = turn.ids.size();
       turn.ids.insert(turn.ids.end(), msgs[i].token_ids.begin(), msgs[i].token_ids.end());
       close_assistant_turn(model, turn.ids, start);
-      append_text("\n", 0);
+      append_text({"\n", {}}, 0);
       rendered.push_back(llm::ChatMessage::Assistant(""));
       ++i;
       continue;
@@ -128,7 +131,7 @@ Turn build_turn(const Model::Impl& model, const Request& request, bool continues
       rendered.push_back(to_chat(msgs[i]));
       num_images += msgs[i].images.size();
     }
-    append_text(llm::render_chat_continuation(rendered, previous, i == msgs.size()), num_images);
+    append_text(llm::render_chat_parts(rendered, previous, i == msgs.size()), num_images);
   }
   for (int32_t id : turn.ids)
     if (id < 0 || id >= model.info.vocab_size)

@@ -30,7 +30,9 @@ vision::PixelValues pixel_values(const Model::Impl& model, const PreparedImage& 
 
 /// Builds the turn for `request`. `continues` = the conversation already holds turns (then the text starts with the
 /// next message; the caller has closed the previous assistant turn with "<|im_end|>\n"), otherwise the rendering
-/// starts the conversation (default system prompt when the first message is not a system message).
+/// starts the conversation (default system prompt when the first message is not a system message). The rendering is
+/// tokenized as one text; the messages' text is a literal range of it (special-token strings typed there are ordinary
+/// text, image pads typed there are neither counted nor expanded) unless request.parse_special_tokens.
 /// Throws edgevl::Error kInvalidArgument (empty request, bad message order, text vs image count mismatch), image
 /// errors from decoding (kNotFound, kCorruptFile …) and smart_resize, kUnsupported (image larger than the largest ViT bucket).
 Turn build_turn(const Model::Impl& model, const Request& request, bool continues);

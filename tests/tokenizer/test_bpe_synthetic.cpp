@@ -5,6 +5,7 @@
 #include "edgevl/error.h"
 #include "edgevl/llm/bpe_tokenizer.h"
 #include "edgevl/llm/streaming_detokenizer.h"
+#include "expect_error.h"
 #include "synthetic_bpe.h"
 
 namespace edgevl::test {
@@ -62,6 +63,48 @@ TEST(BpeSynthetic, AddedTokensLongestFirstAndSpecialFlag) {
   EXPECT_EQ(tok->decode({'a', end, tool, 'b'}, true), "a<tool>b");
   EXPECT_EQ(tok->decode({'a', end, tool, 'b'}, false), "a<|im_end|><tool>b");
   EXPECT_EQ(tok->vocab_size(), 260u);
+}
+
+Ids bytes_of(const std::string& s) { return Ids(s.begin(), s.end()); }  // the ids without merges (all ASCII here)
+
+TEST(BpeSynthetic, SpecialTokensOverlappingALiteralRangeAreText) {
+  const auto tok = make({});
+  const int32_t start = 256, end = 257, tool = 258;
+  const std::string t = "a<|im_end|><tool>b";  // <|im_end|> is bytes [1, 11)
+  // Special tokens in the range become their bytes; the non-special <tool> stays a token (HF split_special_tokens).
+  Ids literal = bytes_of("a<|im_end|>");
+  literal.insert(literal.end(), {tool, 'b'});
+  EXPECT_EQ(tok->encode(t, {{0, t.size()}}), literal);
+  EXPECT_EQ(tok->encode(t, {{10, 11}}), literal);         // one byte of overlap is enough
+  EXPECT_EQ(tok->encode(t, {{11, 18}, {5, 6}}), literal);  // any order, several ranges
+  EXPECT_EQ(tok->encode(t, {{0, 1}}), tok->encode(t));    // touching is not overlapping
+  EXPECT_EQ(tok->encode(t, {{1, 1}}), tok->encode(t));    // an empty range covers nothing
+  EXPECT_EQ(tok->encode(t, {}), (Ids{'a', end, tool, 'b'}));
+  // At one position the longest acceptable token wins: "<|im_start|>x" reaches into the range, "<|im_start|>" not.
+  EXPECT_EQ(tok->encode("<|im_start|>xy", {{12, 13}}), (Ids{start, 'x', 'y'}));
+  EXPECT_EQ(tok->encode("<|im_start|>xy", {{11, 12}}), bytes_of("<|im_start|>xy"));
+}
+
+TEST(BpeSynthetic, LiteralRangesDoNotSplitTheOrdinaryText) {
+  // "\n" + "\nX": the pre-tokenizer makes "\n\n" one piece across the range boundary, so the ids are those of the
+  // text without ranges (benign text gives the same ids whatever its ranges).
+  const std::string nl = byte_level("\n");
+  const auto tok = make({{nl, nl}});
+  const int32_t nn = 256, end = 258;
+  EXPECT_EQ(tok->encode("\n\nX"), (Ids{nn, 'X'}));
+  EXPECT_EQ(tok->encode("\n\nX", {{1, 3}}), (Ids{nn, 'X'}));
+  // A typed special token is text, pre-tokenized with the text after the range ("|>\n\n" is one piece).
+  Ids typed = bytes_of("<|im_end|>");
+  typed.push_back(nn);
+  EXPECT_EQ(tok->encode("<|im_end|>\n\n", {{0, 10}}), typed);
+  EXPECT_EQ(tok->encode("\n<|im_end|>\n", {{1, 11}}), bytes_of("\n<|im_end|>\n"));
+  EXPECT_EQ(tok->encode("\n<|im_end|>\n"), (Ids{'\n', end, '\n'}));
+}
+
+TEST(BpeSynthetic, LiteralRangeOutsideTheTextIsInvalidArgument) {
+  const auto tok = make({});
+  expect_error([&] { tok->encode("abc", {{0, 4}}); }, ErrorCode::kInvalidArgument, {"literal range 0", "3-byte"});
+  expect_error([&] { tok->encode("abc", {{0, 1}, {2, 1}}); }, ErrorCode::kInvalidArgument, {"literal range 1"});
 }
 
 TEST(BpeSynthetic, NfcNormalizesOrdinaryTextOnly) {

@@ -59,6 +59,51 @@ TEST(ChatTemplate, ExpandImagePads) {
   EXPECT_THROW(llm::expand_image_pads(t, {1, 0}), edgevl::Error);
 }
 
+std::string at(const llm::RenderedChat& c, size_t k) {
+  return c.text.substr(c.content[k].begin, c.content[k].end - c.content[k].begin);
+}
+
+TEST(ChatTemplate, ContentRangesCoverTheMessagesTextOnly) {
+  const std::vector<ChatMessage> m = {
+      ChatMessage::System("Be <|im_end|>"),
+      {"user", {ContentPart::Text("A: "), ContentPart::Image(), ContentPart::Text(""), ContentPart::Text("B")}},
+      ChatMessage::Assistant("ok")};
+  const llm::RenderedChat c = llm::render_chat_parts(m, 0, true);
+  EXPECT_EQ(c.text, llm::render_chat(m, true));
+  ASSERT_EQ(c.content.size(), 4u);  // the empty part has no range
+  EXPECT_EQ(at(c, 0), "Be <|im_end|>");
+  EXPECT_EQ(at(c, 1), "A: ");
+  EXPECT_EQ(at(c, 2), "B");
+  EXPECT_EQ(at(c, 3), "ok");
+  const llm::RenderedChat cont = llm::render_chat_parts(m, 2, false);  // offsets are into the continuation's text
+  EXPECT_EQ(cont.text, llm::render_chat_continuation(m, 2, false));
+  ASSERT_EQ(cont.content.size(), 1u);
+  EXPECT_EQ(at(cont, 0), "ok");
+  // The default system prompt is the template's, not content.
+  EXPECT_EQ(at(llm::render_chat_parts({ChatMessage::User("q")}, 0, false), 0), "q");
+  EXPECT_EQ(llm::render_chat_parts({ChatMessage::User("q")}, 0, false).content.size(), 1u);
+}
+
+TEST(ChatTemplate, ImagePadsTypedInContentAreNotPlaceholders) {
+  const std::vector<ChatMessage> m = {
+      {"user", {ContentPart::Text("x<|image_pad|>"), ContentPart::Image(), ContentPart::Text("<|image_pad|>y")}}};
+  const llm::RenderedChat c = llm::render_chat_parts(m, 0, false);
+  EXPECT_EQ(llm::count_image_pads(c.text), 3u);
+  const llm::RenderedChat e = llm::expand_image_pads(c, {3});  // only the image part's pad counts
+  EXPECT_EQ(llm::count_image_pads(e.text), 5u);
+  EXPECT_NE(e.text.find("<|vision_start|><|image_pad|><|image_pad|><|image_pad|><|vision_end|>"), std::string::npos);
+  ASSERT_EQ(e.content.size(), 2u);
+  EXPECT_EQ(at(e, 0), "x<|image_pad|>");
+  EXPECT_EQ(at(e, 1), "<|image_pad|>y");  // moved past the expanded pads
+  expect_error([&] { llm::expand_image_pads(c, {}); }, ErrorCode::kInvalidArgument, {"has 1", "0 images"});
+  // Without content ranges every pad is a placeholder (as expand_image_pads(text, ...)).
+  expect_error([&] { llm::expand_image_pads(llm::RenderedChat{c.text, {}}, {3}); }, ErrorCode::kInvalidArgument,
+               {"has 3", "1 images"});
+  // A pad that only partly overlaps a range is text too.
+  const llm::RenderedChat partial{"<|image_pad|>", {{12, 13}}};
+  EXPECT_EQ(llm::expand_image_pads(partial, {}).text, "<|image_pad|>");
+}
+
 TEST(ChatTemplate, BadRoleIsInvalidArgument) {
   expect_error([&] { llm::render_chat({ChatMessage::User("x"), {"tool", {ContentPart::Text("y")}}}, true); },
                ErrorCode::kInvalidArgument, {"message 1"});

@@ -37,6 +37,22 @@ TEST(QwenGoldens, EncodeMatchesIndependentJsTokenizer) {
             << total_ids << " ids)\n";
 }
 
+// The whole text as a literal range: special-token strings are ordinary text, as in the JS tokenizer without the
+// special added tokens (split_special_tokens = true); every other row (no special-token string) keeps its ids.
+TEST(QwenGoldens, WholeTextLiteralMatchesJsWithSpecialTokenSplittingOff) {
+  const auto& tok = qwen();
+  size_t with_specials = 0;
+  for (const auto& g : goldens()) {
+    const auto ids = tok.encode(g.text, {{0, g.text.size()}});
+    EXPECT_EQ(ids, g.ids_literal) << "text " << ::testing::PrintToString(g.text) << "\n  ours:    " << join(ids)
+                                  << "\n  goldens: " << join(g.ids_literal);
+    for (int32_t id : ids) EXPECT_FALSE(tok.is_special(id)) << "text " << ::testing::PrintToString(g.text);
+    if (g.ids_literal != g.ids) ++with_specials;
+    EXPECT_EQ(tok.decode(ids), nfc(g.text)) << "text " << ::testing::PrintToString(g.text);
+  }
+  EXPECT_GT(with_specials, 20u);  // the corpus does contain special-token strings
+}
+
 TEST(QwenGoldens, DecodeOfEncodeIsNfcOfInput) {
   // decode(encode(s)) == s, except that the NFC normalizer changes some inputs: then it equals NFC(s).
   const auto& tok = qwen();

@@ -93,6 +93,20 @@ TEST_F(SentencePieceTest, ControlPiecesAreSpecial) {
   EXPECT_THROW(tok->decode({-3}), edgevl::Error);
 }
 
+TEST_F(SentencePieceTest, ControlPiecesInALiteralRangeAreText) {
+  const auto tok = llm::Tokenizer::from_file(model_);
+  const std::string text = "<s>Hello</s>";
+  // libsentencepiece never makes control pieces of text: its own ids of the whole text are the reference.
+  std::vector<int> plain;
+  ASSERT_TRUE(sp_.Encode(text, &plain).ok());
+  EXPECT_EQ(tok->encode(text, {{0, text.size()}}), std::vector<int32_t>(plain.begin(), plain.end()));
+  const auto ids = tok->encode(text, {{0, 3}});  // only <s> is literal
+  EXPECT_NE(ids.front(), sp_.bos_id());
+  EXPECT_EQ(ids.back(), sp_.eos_id());
+  EXPECT_EQ(tok->encode(kLines[0], {{0, kLines[0].size()}}), tok->encode(kLines[0]));
+  EXPECT_THROW(tok->encode(text, {{3, 2}}), edgevl::Error);
+}
+
 TEST(SentencePieceFile, CorruptModelIsClearError) {
   const std::string path = ::testing::TempDir() + "edgevl_corrupt.model";
   std::ofstream(path) << "this is not a protobuf";

@@ -44,11 +44,12 @@ class BpeTokenizer final : public Tokenizer {
     load_pre_tokenizer(j);
   }
 
-  std::vector<int32_t> encode(std::string_view text) const override {
+  using Tokenizer::encode;
+  std::vector<int32_t> encode(std::string_view text, const std::vector<TextRange>& literal) const override {
     detail::utf8_require_valid(text, "Tokenizer::encode input");
     std::vector<int32_t> ids;
     ids.reserve(text.size() / 3 + 4);
-    for (const auto& seg : added_.split(text)) {
+    for (const auto& seg : added_.split(text, literal)) {
       if (seg.id >= 0) {
         ids.push_back(seg.id);
         continue;
@@ -155,8 +156,9 @@ class BpeTokenizer final : public Tokenizer {
       const auto id = t["id"].get<int64_t>();
       if (id < 0 || id > INT32_MAX) corrupt(src_, "added token id out of range");
       const std::string content = t["content"].get<std::string>();
-      set_token(static_cast<int32_t>(id), content, content, t.value("special", false));
-      added_.add(content, static_cast<int32_t>(id));
+      const bool special = t.value("special", false);
+      set_token(static_cast<int32_t>(id), content, content, special);
+      added_.add(content, static_cast<int32_t>(id), special);
     }
   }
 

@@ -25,14 +25,15 @@ class SentencePieceTokenizer final : public Tokenizer {
       throw Error(ErrorCode::kCorruptFile,
                   "tokenizer file '" + path + "' is not a valid SentencePiece model: " + status.ToString());
     for (int id = 0; id < sp_.GetPieceSize(); ++id) {
-      if (sp_.IsControl(id)) added_.add(sp_.IdToPiece(id), id);
+      if (sp_.IsControl(id)) added_.add(sp_.IdToPiece(id), id, /*special=*/true);
     }
   }
 
-  std::vector<int32_t> encode(std::string_view text) const override {
+  using Tokenizer::encode;
+  std::vector<int32_t> encode(std::string_view text, const std::vector<TextRange>& literal) const override {
     detail::utf8_require_valid(text, "Tokenizer::encode input");
     std::vector<int32_t> ids;
-    for (const auto& seg : added_.split(text)) {
+    for (const auto& seg : added_.split(text, literal)) {
       if (seg.id >= 0) {
         ids.push_back(seg.id);
         continue;

@@ -52,7 +52,7 @@ extern "C" {
 #endif
 
 /** Version of this C API; it changes when a struct or signature below changes. */
-#define EDGEVL_C_API_VERSION 1
+#define EDGEVL_C_API_VERSION 2 /* 2: edgevl_request.parse_special_tokens */
 
 /** Result of every fallible call. The values match edgevl::ErrorCode (qnn/include/edgevl/error.h) plus one. */
 typedef enum edgevl_status {
@@ -160,12 +160,16 @@ typedef struct edgevl_image {
 
 /** One user turn: the question `text` about `num_images` images (0 or more). Rendered with the model's chat template,
  *  images before the text. The first turn of a conversation may carry a `system` prompt (NULL or "" = the template's
- *  default system prompt); a later turn must leave it NULL. */
+ *  default system prompt); a later turn must leave it NULL. Zero-initialize it (`= {0}`) and set what you need. */
 typedef struct edgevl_request {
   const char* text;           /**< UTF-8 question; NULL or "" allowed only when there is at least one image */
   const edgevl_image* images; /**< array of num_images, NULL when num_images is 0 */
   size_t num_images;
   const char* system; /**< optional system prompt of a new conversation; NULL = default */
+  /** false (default): special-token strings typed in `text` and `system` (e.g. "<|im_end|>", "<|image_pad|>") are
+   *  ordinary text, so they cannot forge turns; true: they become control tokens, as Hugging Face tokenizers do by
+   *  default (edgevl::Request::parse_special_tokens). */
+  bool parse_special_tokens;
 } edgevl_request;
 
 /* ---------------------------------------------------------------------------------------------------------------- */

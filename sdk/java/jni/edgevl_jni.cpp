@@ -304,9 +304,10 @@ JNIEXPORT jlong JNICALL Java_ai_edgevl_Session_nativeCachedTokens(JNIEnv*, jclas
 }
 
 JNIEXPORT jobject JNICALL Java_ai_edgevl_Session_nativeGenerate(
-    JNIEnv* env, jclass, jlong session, jstring text, jstring system, jobjectArray image_paths,
-    jobjectArray image_rgb, jintArray widths, jintArray heights, jint max_new_tokens, jfloat temperature, jint top_k,
-    jfloat top_p, jfloat repetition_penalty, jlong seed, jobjectArray stop, jobject listener) {
+    JNIEnv* env, jclass, jlong session, jstring text, jstring system, jboolean parse_special_tokens,
+    jobjectArray image_paths, jobjectArray image_rgb, jintArray widths, jintArray heights, jint max_new_tokens,
+    jfloat temperature, jint top_k, jfloat top_p, jfloat repetition_penalty, jlong seed, jobjectArray stop,
+    jobject listener) {
   try {
     const JavaUtf8 t = jstring_to_utf8(env, text);
     const JavaUtf8 sys = jstring_to_utf8(env, system);
@@ -369,6 +370,7 @@ JNIEXPORT jobject JNICALL Java_ai_edgevl_Session_nativeGenerate(
     req.images = images.empty() ? nullptr : images.data();
     req.num_images = images.size();
     req.system = sys.is_null ? nullptr : sys.value.c_str();
+    req.parse_special_tokens = parse_special_tokens == JNI_TRUE;
 
     edgevl_generation_params params = edgevl_generation_params_default();
     params.max_new_tokens = max_new_tokens;

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "edgevl/llm/tokenizer.h"
+
 namespace edgevl::llm {
 
 /// One piece of a message's content, in order.
@@ -42,6 +44,20 @@ inline constexpr std::string_view kVisionEnd = "<|vision_end|>";
 inline constexpr std::string_view kImagePad = "<|image_pad|>";
 inline constexpr std::string_view kDefaultSystemPrompt = "You are a helpful assistant.";
 
+/// A rendered conversation and where the messages' own text lies in it.
+struct RenderedChat {
+  std::string text;
+  /// Byte ranges in `text` of the messages' kText parts (every role), in order. Everything outside them is the
+  /// template's markup: role headers, "<|im_start|>"/"<|im_end|>", the default system prompt, image placeholders.
+  /// Passed as the `literal` ranges of Tokenizer::encode, special-token strings typed in a message stay text.
+  std::vector<TextRange> content;
+};
+
+/// The renderer: render_chat_continuation()'s text, plus the content ranges. render_chat() and
+/// render_chat_continuation() return its text. Same errors as render_chat_continuation().
+RenderedChat render_chat_parts(const std::vector<ChatMessage>& messages, size_t num_previous,
+                               bool add_generation_prompt);
+
 /// Renders `messages` exactly like the HF template above. Each image part gives ONE `<|image_pad|>` (expand it with
 /// expand_image_pads()). Rendering messages[0..k] (add_generation_prompt = false) is always a prefix of rendering
 /// messages[0..k+1]; rendering messages[0..k] with add_generation_prompt = true is a prefix of rendering
@@ -63,5 +79,10 @@ size_t count_image_pads(std::string_view text);
 /// merged vision tokens of image i). Throws edgevl::Error kInvalidArgument when the number of pads in `text` differs
 /// from tokens_per_image.size() (the message gives both counts) or a count is < 1.
 std::string expand_image_pads(std::string_view text, const std::vector<int64_t>& tokens_per_image);
+
+/// expand_image_pads() of a rendered chat where only the template's pads count: a "<|image_pad|>" overlapping a
+/// `chat.content` range (typed in a message) is text, neither counted nor expanded. The content ranges are moved
+/// along with the text they cover. Same errors as expand_image_pads(text, ...).
+RenderedChat expand_image_pads(const RenderedChat& chat, const std::vector<int64_t>& tokens_per_image);
 
 }  // namespace edgevl::llm

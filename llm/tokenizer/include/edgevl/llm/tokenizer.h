@@ -12,6 +12,12 @@
 
 namespace edgevl::llm {
 
+/// A byte range [begin, end) of a text.
+struct TextRange {
+  size_t begin = 0;
+  size_t end = 0;
+};
+
 /// A tokenizer. Implementations are immutable after loading; encode/decode are safe to call from several threads.
 class Tokenizer {
  public:
@@ -26,7 +32,17 @@ class Tokenizer {
   /// Token ids of `text` (UTF-8). Special/added token strings inside `text` (e.g. "<|im_start|>", "<|image_pad|>")
   /// become their ids; no BOS is added. Throws edgevl::Error kInvalidArgument naming the byte offset when `text` is
   /// not valid UTF-8.
-  virtual std::vector<int32_t> encode(std::string_view text) const = 0;
+  std::vector<int32_t> encode(std::string_view text) const { return encode(text, {}); }
+
+  /// encode(text), except that a special token whose match overlaps a `literal` byte range is not taken: that text
+  /// (e.g. a "<|im_end|>" typed by a user, inside the range of the user's message) stays ordinary text, as with
+  /// special-token splitting off (Hugging Face tokenizers' split_special_tokens = true, which likewise still matches
+  /// the added tokens that are not special, e.g. Qwen's "<tool_call>"). As in encode(text), the whole text is split
+  /// at the tokens taken and each ordinary segment in between is pre-tokenized and encoded as one (a range boundary
+  /// never splits a segment), so a text whose ranges hold no special-token string gets exactly the ids of
+  /// encode(text). Ranges may be empty, in any order and overlapping. Throws edgevl::Error kInvalidArgument for
+  /// invalid UTF-8 (as encode(text)) or a range with begin > end or end > text.size() (naming the range).
+  virtual std::vector<int32_t> encode(std::string_view text, const std::vector<TextRange>& literal) const = 0;
 
   /// UTF-8 text of `ids`; invalid UTF-8 produced by the tokens is replaced with U+FFFD (one per maximal invalid
   /// subsequence, like Rust's from_utf8_lossy used by HF tokenizers). `skip_special_tokens` drops special tokens.

@@ -347,6 +347,30 @@ public class BindingTest {
     }
   }
 
+  private static long promptTokens(Request r) throws EdgeVLException {
+    try (Session s = new Session(model)) {
+      return s.generate(r, GenerationConfig.builder().maxNewTokens(1).build(), null).stats().promptTokens;
+    }
+  }
+
+  @Test
+  public void specialTokensInTextAreTextUnlessParsed() throws Exception {
+    String q = "How many shapes are there?";
+    assertFalse(Request.user(q).parsesSpecialTokens());
+    long plain = promptTokens(Request.user(q));
+    long typed = promptTokens(Request.user(q + "<|im_end|>"));
+    long parsed = promptTokens(Request.user(q + "<|im_end|>").parseSpecialTokens(true));
+    assertEquals(plain + 1, parsed);  // one control token after the question's own tokens
+    assertTrue(typed + " typed vs " + parsed + " parsed", typed > parsed);
+    assertTrue(promptTokens(Request.user("Where is <|image_pad|>?")) > 0);
+    try {
+      promptTokens(Request.user("Where is <|image_pad|>?").parseSpecialTokens(true));
+      fail("a parsed image pad without an image was accepted");
+    } catch (EdgeVLException e) {
+      assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+    }
+  }
+
   @Test
   public void unicodeTextCrossesTheBoundary() throws Exception {
     try (Session s = new Session(model)) {

@@ -15,6 +15,7 @@ import java.util.List;
 public final class Request {
   private final String text;
   private String system;
+  private boolean parseSpecialTokens;
   private final List<String> imagePaths = new ArrayList<>();
   private final List<byte[]> imageRgb = new ArrayList<>();
   private final List<int[]> imageSizes = new ArrayList<>();
@@ -54,6 +55,20 @@ public final class Request {
   public Request system(String systemPrompt) {
     this.system = systemPrompt;
     return this;
+  }
+
+  /**
+   * Whether special-token strings typed in the text and the system prompt (e.g. {@code <|im_end|>},
+   * {@code <|image_pad|>}) become control tokens, as Hugging Face tokenizers do by default. Off by default: they are
+   * ordinary text, so user text cannot forge turns of the conversation (edgevl::Request::parse_special_tokens).
+   */
+  public Request parseSpecialTokens(boolean parse) {
+    this.parseSpecialTokens = parse;
+    return this;
+  }
+
+  public boolean parsesSpecialTokens() {
+    return parseSpecialTokens;
   }
 
   public String text() {

@@ -49,9 +49,9 @@ public final class Session implements AutoCloseable {
     GenerationConfig c = config == null ? GenerationConfig.defaults() : config;
     generatingThread = Thread.currentThread();
     try {
-      return nativeGenerate(h, request.text(), request.systemPrompt(), request.paths(), request.rgbs(),
-          request.widths(), request.heights(), c.nativeMaxNewTokens(), c.nativeTemperature(), c.nativeTopK(),
-          c.nativeTopP(), c.nativeRepetitionPenalty(), c.nativeSeed(), c.nativeStop(), listener);
+      return nativeGenerate(h, request.text(), request.systemPrompt(), request.parsesSpecialTokens(), request.paths(),
+          request.rgbs(), request.widths(), request.heights(), c.nativeMaxNewTokens(), c.nativeTemperature(),
+          c.nativeTopK(), c.nativeTopP(), c.nativeRepetitionPenalty(), c.nativeSeed(), c.nativeStop(), listener);
     } finally {
       generatingThread = null;
     }
@@ -127,7 +127,7 @@ public final class Session implements AutoCloseable {
 
   private static native long nativeCachedTokens(long session);
 
-  private static native Result nativeGenerate(long session, String text, String system, String[] imagePaths,
-      byte[][] imageRgb, int[] widths, int[] heights, int maxNewTokens, float temperature, int topK, float topP,
+  private static native Result nativeGenerate(long session, String text, String system, boolean parseSpecialTokens,
+      String[] imagePaths, byte[][] imageRgb, int[] widths, int[] heights, int maxNewTokens, float temperature, int topK, float topP,
       float repetitionPenalty, long seed, String[] stop, TokenListener listener) throws EdgeVLException;
 }
