@@ -4,7 +4,7 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 PKGS=(
-  build-essential cmake ninja-build pkg-config ccache
+  build-essential clang cmake ninja-build pkg-config ccache
   libopencv-dev libeigen3-dev libsentencepiece-dev libfmt-dev nlohmann-json3-dev libpcre2-dev libutf8proc-dev
   libcli11-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev libhwy-dev
   python3 python3-numpy python3-pil python3-skimage

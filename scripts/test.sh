@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Runs EdgeVL's whole default test suite: a Release build, then the same suite under AddressSanitizer and
-# UndefinedBehaviorSanitizer. Opt-in label: "big" (real 2B dimensions; --big).
+# Runs EdgeVL's whole default test suite: a Release build with GCC, the same with clang, then the suite under
+# AddressSanitizer and UndefinedBehaviorSanitizer (GCC). Opt-in label: "big" (real 2B dimensions; --big).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)
 EXCLUDE=(big)
 SAN=1
+CLANG=1
 for a in "$@"; do
   case "$a" in
     --big) EXCLUDE=("${EXCLUDE[@]/big}") ;;
     --no-sanitizers) SAN=0 ;;
-    *) echo "usage: scripts/test.sh [--big] [--no-sanitizers]" >&2; exit 2 ;;
+    --no-clang) CLANG=0 ;;
+    *) echo "usage: scripts/test.sh [--big] [--no-sanitizers] [--no-clang]" >&2; exit 2 ;;
   esac
 done
 pattern=$(printf '%s\n' "${EXCLUDE[@]}" | sed '/^$/d' | paste -sd'|')
@@ -26,6 +28,14 @@ run_suite() {  # run_suite BUILD_DIR [cmake args...]
 
 echo "== Release build and tests"
 run_suite build
+if [ "$CLANG" = 1 ]; then
+  if command -v clang++ >/dev/null 2>&1; then
+    echo "== clang Release build and tests"
+    run_suite build-clang -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+  else
+    echo "== clang++ not found: the clang build is skipped (scripts/install-deps.sh installs it)"
+  fi
+fi
 if [ "$SAN" = 1 ]; then
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_suite build-asan -DEDGEVL_SANITIZE=ON

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define EDGEVL_HAVE_F16C_PATH 1
 #endif
@@ -62,8 +63,13 @@ float round_to_half(float value) { return half_to_float(float_to_half(value)); }
 
 #ifdef EDGEVL_HAVE_F16C_PATH
 namespace {
+// F16C from CPUID leaf 1 (ECX bit 29: clang's __builtin_cpu_supports has no "f16c"); "avx" also checks that the OS
+// saves the AVX registers.
 bool has_f16c() {
-  static const bool v = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+  static const bool v = [] {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    return __builtin_cpu_supports("avx") && __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && ((ecx >> 29) & 1u) != 0;
+  }();
   return v;
 }
 __attribute__((target("avx,f16c"))) void h2f_f16c(const uint16_t* in, float* out, size_t n) {

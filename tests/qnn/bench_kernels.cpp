@@ -71,7 +71,7 @@ void BM_Gemv(benchmark::State& state) {
     w = make(kind, K, N);
     built[0] = kind, built[1] = K, built[2] = N;
   }
-  ThreadPool pool(int(std::thread::hardware_concurrency()));
+  ThreadPool pool(static_cast<int>(std::thread::hardware_concurrency()));
   const auto x = qnn_test::random_floats(size_t(K), 3);
   std::vector<float> y(static_cast<size_t>(N));
   size_t i = 0;

@@ -23,10 +23,11 @@ TEST(QwenBadInput, InvalidUtf8IsInvalidArgumentNamingOffset) {
       {"\xF4\x90\x80\x80", 0},      // above U+10FFFF
       {"<|im_start|>\x80", 12},     // after a special token
   };
-  for (const auto& [text, offset] : cases) {
+  for (const auto& c : cases) {
+    const auto& text = c.first;  // a named copy: structured bindings cannot be captured by lambdas in C++17
     SCOPED_TRACE(::testing::PrintToString(text));
     expect_error([&] { qwen().encode(text); }, ErrorCode::kInvalidArgument,
-                 {"byte offset " + std::to_string(offset)});
+                 {"byte offset " + std::to_string(c.second)});
   }
 }
 
