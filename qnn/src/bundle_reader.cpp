@@ -1,4 +1,5 @@
-// Bundle::open(): manifest parse + validation, weights.bin mapped, constants as views into the mapping.
+// Bundle::open(): manifest parse (into a JsonTape, not a tree of nlohmann values) + validation, weights.bin mapped,
+// constants as views into the mapping.
 #include <sys/stat.h>
 
 #include <cstring>
@@ -7,11 +8,11 @@
 
 #include "edgevl/error.h"
 #include "edgevl/qnn/bundle.h"
-#include "edgevl/qnn/json_limits.h"
 #include "edgevl/qnn/mapped_file.h"
 #include "edgevl/qnn/verify.h"
 #include "graph_json.h"
 #include "hash.h"
+#include "json_tape.h"
 
 namespace edgevl::qnn {
 
@@ -52,14 +53,17 @@ std::shared_ptr<const Bundle> Bundle::open(const std::string& dir) {
     in.read(text.data(), size);
     if (!in) throw Error(ErrorCode::kIo, "bundle '" + dir + "': cannot read manifest.json");
   }
-  nlohmann::json m = parse_json_bounded(text, "bundle '" + dir + "': manifest.json");
-  if (!m.is_object() || !m.contains("format") || m["format"] != "edgevl-bundle") {
+  const JsonTape doc = JsonTape::parse(text, "bundle '" + dir + "': manifest.json");  // as parse_json_bounded()
+  const JsonRef m = doc.root();
+  const auto format = m.find("format");
+  if (!format || !format->is_string() || format->string_view() != "edgevl-bundle") {
     corrupt(dir, "manifest.json is not an EdgeVL bundle manifest");
   }
-  if (!m.contains("format_version") || !m["format_version"].is_number_integer()) {
+  const auto format_version = m.find("format_version");
+  if (!format_version || !format_version->is_number_integer()) {
     corrupt(dir, "manifest.json has no integer format_version");
   }
-  const int64_t version = m["format_version"].get<int64_t>();
+  const int64_t version = format_version->get<int64_t>();
   if (version != kBundleFormatVersion) {
     throw Error(ErrorCode::kUnsupported, "bundle '" + dir + "': format version " + std::to_string(version) + " is " +
                                              (version > kBundleFormatVersion ? "newer than" : "not") +
@@ -83,8 +87,8 @@ std::shared_ptr<const Bundle> Bundle::open(const std::string& dir) {
   b->format_version_ = static_cast<int>(version);
   try {
     b->family_ = m.at("family").get<std::string>();
-    b->metadata_ = m.at("model_metadata");
-    const auto& w = m.at("weights");
+    b->metadata_ = m.at("model_metadata").to_json();
+    const JsonRef w = m.at("weights");
     const uint64_t wsize = w.at("size").get<uint64_t>();
     const std::string whash = w.at("hash").get<std::string>();
     if (whash.size() != 16) corrupt(dir, "weights hash malformed");
@@ -102,7 +106,9 @@ std::shared_ptr<const Bundle> Bundle::open(const std::string& dir) {
                        (file->size() < wsize ? " (truncated)" : ""));
     }
     b->weights_ = file;
-    for (const auto& jf : m.at("extra_files")) {
+    const JsonRef extra_files = m.at("extra_files"), graphs = m.at("graphs");
+    if (!extra_files.is_array() || !graphs.is_array()) corrupt(dir, "manifest.json: extra_files and graphs must be arrays");
+    for (const JsonRef jf : extra_files) {
       std::string name = jf.at("name").get<std::string>();
       if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
         corrupt(dir, "invalid extra file name '" + name + "'");
@@ -120,7 +126,7 @@ std::shared_ptr<const Bundle> Bundle::open(const std::string& dir) {
       }
       return ConstData::view(file, file->data() + off, static_cast<size_t>(nbytes));
     };
-    for (const auto& jg : m.at("graphs")) {
+    for (const JsonRef jg : graphs) {
       Graph g = graph_from_json(jg, resolve);
       try {
         verify(g);
@@ -130,7 +136,7 @@ std::shared_ptr<const Bundle> Bundle::open(const std::string& dir) {
       std::string name = g.name();
       if (!b->graphs_.emplace(name, std::move(g)).second) corrupt(dir, "duplicate graph '" + name + "'");
     }
-  } catch (const nlohmann::json::exception& e) {
+  } catch (const JsonAccessError& e) {
     corrupt(dir, std::string("malformed manifest (") + e.what() + ")");
   } catch (const std::invalid_argument&) {
     corrupt(dir, "malformed weights hash");

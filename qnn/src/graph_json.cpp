@@ -1,6 +1,9 @@
 #include "graph_json.h"
 
 #include <cstring>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
 
 #include "edgevl/error.h"
 #include "edgevl/qnn/quant.h"
@@ -45,10 +48,10 @@ json param_to_json(const Param& p) {
   return {{"v", std::get<std::vector<int64_t>>(p)}};
 }
 
-Param param_from_json(const json& j) {
+Param param_from_json(const JsonRef& j) {
   if (!j.is_object() || j.size() != 1) throw Error(ErrorCode::kCorruptFile, "malformed op param");
-  const std::string tag = j.begin().key();
-  const json& v = j.begin().value();
+  const JsonRef v = *j.begin();
+  const std::string tag(v.key());
   if (tag == "i") return v.get<int64_t>();
   if (tag == "f") return v.get<double>();
   if (tag == "b") return v.get<bool>();
@@ -66,19 +69,28 @@ json array_to_json(const Graph& g, const std::string& tensor, const char* field,
   return v;
 }
 
+// Tensor ids by name (Graph::find() is a linear search; a 2B model's graph has thousands of encoding arrays).
+using NameIndex = std::unordered_map<std::string_view, TensorId>;
+
 template <typename T>
-std::vector<T> array_from_json(const Graph& g, const json& j, DType dtype) {
+std::vector<T> array_from_json(const Graph& g, const NameIndex& index, const JsonRef& j, DType dtype) {
   if (!j.is_object()) return j.get<std::vector<T>>();
   const std::string name = j.at("tensor").get<std::string>();
-  const TensorId id = g.find(name);
-  if (id == kNoTensor) throw Error(ErrorCode::kCorruptFile, "encoding array tensor '" + name + "' is not in the graph");
+  const auto found = index.find(name);  // a std::string_view key
+  if (found == index.end())
+    throw Error(ErrorCode::kCorruptFile, "encoding array tensor '" + name + "' is not in the graph");
+  const TensorId id = found->second;
   const Tensor& c = g.tensor(id);
   if (c.kind != TensorKind::kConstant || c.dtype != dtype || c.shape.size() != 1 || c.data.nbytes != c.shape[0] * sizeof(T))
     throw Error(ErrorCode::kCorruptFile, "encoding array tensor '" + name + "' must be a 1-D " + dtype_name(dtype) +
                                              " constant");
-  std::vector<T> v(static_cast<size_t>(c.shape[0]));
-  if (!v.empty()) std::memcpy(v.data(), c.data.data, c.data.nbytes);
-  return v;
+  if constexpr (std::is_same_v<T, uint8_t>) {
+    return std::vector<T>(c.data.data, c.data.data + c.data.nbytes);  // one pass (LPBQ multipliers: tens of MB)
+  } else {
+    std::vector<T> v(static_cast<size_t>(c.shape[0]));
+    if (!v.empty()) std::memcpy(v.data(), c.data.data, c.data.nbytes);
+    return v;
+  }
 }
 
 json encoding_to_json(const Graph& g, const Tensor& t) {
@@ -95,21 +107,21 @@ json encoding_to_json(const Graph& g, const Tensor& t) {
   return j;
 }
 
-QuantEncoding encoding_from_json(const Graph& g, const std::string& tensor, const json& j) {
+QuantEncoding encoding_from_json(const Graph& g, const NameIndex& index, const std::string& tensor, const JsonRef& j) {
   QuantEncoding q;
   try {
     q.kind = quant_kind_from(j.at("kind").get<std::string>());
     q.axis = j.at("axis").get<int>();
     q.bitwidth = j.at("bitwidth").get<int>();
-    q.scales = array_from_json<float>(g, j.at("scales"), DType::kFloat32);
-    q.offsets = array_from_json<int32_t>(g, j.at("offsets"), DType::kInt32);
+    q.scales = array_from_json<float>(g, index, j.at("scales"), DType::kFloat32);
+    q.offsets = array_from_json<int32_t>(g, index, j.at("offsets"), DType::kInt32);
     if (q.kind == QuantEncoding::Kind::kBlockwiseExpansion) {
       q.block_size = j.at("block_size").get<int>();
       q.block_axis = j.at("block_axis").get<int>();
       q.block_scale_bitwidth = j.at("block_scale_bitwidth").get<int>();
-      q.block_scales = array_from_json<uint8_t>(g, j.at("block_scales"), DType::kUInt8);
+      q.block_scales = array_from_json<uint8_t>(g, index, j.at("block_scales"), DType::kUInt8);
     }
-  } catch (const json::exception& e) {
+  } catch (const JsonAccessError& e) {
     throw Error(ErrorCode::kCorruptFile, "tensor '" + tensor + "': malformed quant encoding (" + e.what() + ")");
   }
   return q;
@@ -138,12 +150,14 @@ json graph_to_json(const Graph& g, const std::function<uint64_t(TensorId)>& offs
   return {{"name", g.name()}, {"tensors", tensors}, {"ops", ops}, {"inputs", g.inputs()}, {"outputs", g.outputs()}};
 }
 
-Graph graph_from_json(const json& j, const std::function<ConstData(uint64_t, uint64_t, const std::string&)>& resolve) {
+Graph graph_from_json(const JsonRef& j, const std::function<ConstData(uint64_t, uint64_t, const std::string&)>& resolve) {
   std::string gname = "?";
   try {
     gname = j.at("name").get<std::string>();
     Graph g(gname);
-    for (const json& jt : j.at("tensors")) {
+    const JsonRef jts = j.at("tensors"), jops = j.at("ops");
+    if (!jts.is_array() || !jops.is_array()) throw Error(ErrorCode::kCorruptFile, "tensors and ops must be arrays");
+    for (const JsonRef jt : jts) {
       Tensor t;
       t.name = jt.at("name").get<std::string>();
       t.shape = jt.at("shape").get<std::vector<int64_t>>();
@@ -166,35 +180,42 @@ Graph graph_from_json(const json& j, const std::function<ConstData(uint64_t, uin
       }
       g.add_tensor(std::move(t));
     }
-    // Encodings last: their large arrays may live in companion constants (encoding_array_tensor()).
-    const auto& jts = j.at("tensors");
-    for (size_t i = 0; i < jts.size(); ++i) {
-      if (!jts[i].contains("quant")) continue;
-      Tensor& t = g.mutable_tensor(static_cast<TensorId>(i));
-      t.quant = encoding_from_json(g, t.name, jts[i].at("quant"));
-      validate_encoding(t);
+    // Encodings last: their large arrays may live in companion constants (encoding_array_tensor()). They are checked
+    // (validate_encoding) by the verify() the caller runs on the result, not here a first time.
+    NameIndex index;  // the first of duplicate names, as find() gives (verify() refuses duplicates)
+    index.reserve(g.tensors().size());
+    for (size_t i = 0; i < g.tensors().size(); ++i) index.emplace(g.tensors()[i].name, static_cast<TensorId>(i));
+    TensorId next = 0;
+    for (const JsonRef jt : jts) {
+      const TensorId tid = next++;
+      if (const auto jq = jt.find("quant")) {
+        Tensor& t = g.mutable_tensor(tid);
+        t.quant = encoding_from_json(g, index, t.name, *jq);
+      }
     }
     const auto n = static_cast<int64_t>(g.tensors().size());
-    auto ids = [&](const json& a) {
+    auto ids = [&](const JsonRef& a) {
       auto v = a.get<std::vector<TensorId>>();
       for (TensorId id : v) {
         if (id < 0 || id >= n) throw Error(ErrorCode::kCorruptFile, "tensor id " + std::to_string(id) + " out of range");
       }
       return v;
     };
-    for (const json& jo : j.at("ops")) {
+    for (const JsonRef jo : jops) {
       Op op;
       op.type = jo.at("type").get<std::string>();
       op.name = jo.at("name").get<std::string>();
       op.inputs = ids(jo.at("inputs"));
       op.outputs = ids(jo.at("outputs"));
-      for (const auto& [k, v] : jo.at("params").items()) op.params[k] = param_from_json(v);
+      const JsonRef params = jo.at("params");
+      if (!params.is_object()) throw Error(ErrorCode::kCorruptFile, "op '" + op.name + "': params is not an object");
+      for (const JsonRef v : params) op.params[std::string(v.key())] = param_from_json(v);
       g.mutable_ops().push_back(std::move(op));
     }
     g.set_inputs(ids(j.at("inputs")));
     g.set_outputs(ids(j.at("outputs")));
     return g;
-  } catch (const json::exception& e) {
+  } catch (const JsonAccessError& e) {
     throw Error(ErrorCode::kCorruptFile, "graph '" + gname + "': malformed manifest entry (" + e.what() + ")");
   } catch (const Error& e) {
     if (e.code() == ErrorCode::kCorruptFile) throw Error(ErrorCode::kCorruptFile, "graph '" + gname + "': " + e.what());

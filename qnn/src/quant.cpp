@@ -30,6 +30,29 @@ AxisSplit split_at(const std::vector<int64_t>& shape, int axis) {
   return s;
 }
 
+// Branch-free scans over encoding arrays (they vectorize: an LPBQ weight of a 2B model has millions of block
+// multipliers, and a bundle's graphs are checked at open and again at prepare).
+bool all_finite_positive(const std::vector<float>& v) {
+  bool ok = true;
+  for (float s : v) ok &= (s > 0.0f) & (s <= std::numeric_limits<float>::max());  // false for NaN, inf, <= 0
+  return ok;
+}
+
+bool all_zero(const std::vector<int32_t>& v) {
+  int32_t any = 0;
+  for (int32_t o : v) any |= o;
+  return any == 0;
+}
+
+bool all_in_range(const std::vector<uint8_t>& v, uint8_t lo, uint8_t hi) {
+  uint8_t mn = 255, mx = 0;
+  for (uint8_t m : v) {
+    mn = std::min(mn, m);
+    mx = std::max(mx, m);
+  }
+  return v.empty() || (mn >= lo && mx <= hi);
+}
+
 int check_axis(const std::vector<int64_t>& shape, int axis, const char* what) {
   const int r = int(shape.size());
   if (r == 0 || axis < -r || axis >= r)
@@ -264,8 +287,7 @@ void validate_encoding(const Tensor& t) {
   if (!int_dtype) bad(std::string("on a ") + dtype_name(t.dtype) + " tensor");
   if (q.bitwidth != bits) bad("bitwidth " + std::to_string(q.bitwidth) + " differs from its dtype's " + std::to_string(bits));
   auto scales_ok = [&]() {
-    for (float s : q.scales)
-      if (!(std::isfinite(s) && s > 0)) bad("has a scale that is not finite and positive");
+    if (!all_finite_positive(q.scales)) bad("has a scale that is not finite and positive");
   };
   const int r = int(t.shape.size());
   if (q.kind == Kind::kScaleOffset) {
@@ -281,16 +303,14 @@ void validate_encoding(const Tensor& t) {
   if (int64_t(q.scales.size()) != C || int64_t(q.offsets.size()) != C)
     bad("needs " + std::to_string(C) + " scales and offsets");
   scales_ok();
-  for (int32_t o : q.offsets)
-    if (o != 0) bad("weight offsets must be 0 (symmetric)");
+  if (!all_zero(q.offsets)) bad("weight offsets must be 0 (symmetric)");
   if (q.kind == Kind::kBlockwiseExpansion) {
     if (q.block_axis < 0 || q.block_axis >= r || q.block_axis == q.axis) bad("block axis out of range");
     if (!lpbq_block_fits(t.shape[size_t(q.block_axis)], q.block_size)) bad("block size does not divide its axis");
     if (q.block_scale_bitwidth != 4) bad("block scale bitwidth must be 4");
     const int64_t B = t.shape[size_t(q.block_axis)] / q.block_size;
     if (int64_t(q.block_scales.size()) != C * B) bad("needs " + std::to_string(C * B) + " block scales");
-    for (uint8_t m : q.block_scales)
-      if (m < 1 || m > 16) bad("block multiplier outside 1..16");
+    if (!all_in_range(q.block_scales, 1, 16)) bad("block multiplier outside 1..16");
   }
 }
 

@@ -1,5 +1,6 @@
 #include "edgevl/qnn/verify.h"
 
+#include <string_view>
 #include <unordered_set>
 
 #include "edgevl/error.h"
@@ -17,7 +18,8 @@ namespace {
 void verify(const Graph& g) {
   const auto& ts = g.tensors();
   const size_t n = ts.size();
-  std::unordered_set<std::string> names;
+  std::unordered_set<std::string_view> names;  // views of the graph's own strings
+  names.reserve(n);
   for (const Tensor& t : ts) {
     if (t.name.empty()) fail(g, ErrorCode::kInvalidArgument, "a tensor has an empty name");
     if (!names.insert(t.name).second) fail(g, ErrorCode::kInvalidArgument, "duplicate tensor name '" + t.name + "'");
@@ -64,7 +66,8 @@ void verify(const Graph& g) {
   for (size_t i = 0; i < n; ++i) {
     available[i] = ts[i].kind == TensorKind::kInput || ts[i].kind == TensorKind::kConstant;
   }
-  std::unordered_set<std::string> op_names;
+  std::unordered_set<std::string_view> op_names;
+  op_names.reserve(g.ops().size());
   for (const Op& op : g.ops()) {
     if (op.name.empty()) fail(g, ErrorCode::kInvalidArgument, "an op of type " + op.type + " has an empty name");
     if (!op_names.insert(op.name).second) fail(g, ErrorCode::kInvalidArgument, "duplicate op name '" + op.name + "'");

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -261,6 +262,42 @@ TEST_F(BundleTest, CorruptionIsAClearErrorNeverACrash) {
   fs::path nm = copy_of(good, "nomanifest.evl");
   fs::remove(nm / "manifest.json");
   EXPECT_EQ(open_error(nm), ErrorCode::kNotFound);
+}
+
+// Values of the wrong JSON type or out of their C++ type's range are a clear error (kCorruptFile), never a wrapped or
+// undefined conversion; a key given twice keeps its last value, as nlohmann::json does.
+TEST_F(BundleTest, ManifestValuesOfWrongTypeOrRangeAreAClearError) {
+  fs::path good = write("good.evl");
+  struct Case {
+    const char* find;
+    const char* replace;
+    const char* message;  // "" = opens
+  };
+  const Case cases[] = {
+      {"\"kind\": \"constant\"", "\"kind\": 7", "malformed manifest entry"},
+      {"\"offset\": 0", "\"offset\": 1e300", "out of range"},
+      {"\"offset\": 0", "\"offset\": -64", "outside"},
+      {"\"ops\": [", "\"ops\": 5, \"x\": [", "must be arrays"},
+      {"\"format_version\": 1", "\"format_version\": 1.0", "integer format_version"},
+      {"\"family\": \"toy\"", "\"family\": [\"toy\"]", "malformed manifest"},
+      {"\"format_version\": 1", "\"format_version\": 7, \"format_version\": 1", ""},
+  };
+  int i = 0;
+  for (const Case& c : cases) {
+    fs::path d = copy_of(good, "case" + std::to_string(i++) + ".evl");
+    rewrite_manifest(d, [&](std::string& s) {
+      const auto at = s.find(c.find);
+      ASSERT_NE(at, std::string::npos) << c.find;
+      s.replace(at, std::strlen(c.find), c.replace);
+    });
+    std::string msg;
+    if (*c.message == 0) {
+      EXPECT_NO_THROW(Bundle::open(d.string())) << c.replace;
+      continue;
+    }
+    EXPECT_EQ(open_error(d, &msg), ErrorCode::kCorruptFile) << c.replace << ": " << msg;
+    EXPECT_NE(msg.find(c.message), std::string::npos) << c.replace << ": " << msg;
+  }
 }
 
 TEST_F(BundleTest, WriterRejectsConflictingSharedConstants) {

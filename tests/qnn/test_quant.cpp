@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "edgevl/error.h"
 #include "edgevl/qnn/bundle.h"
@@ -205,6 +206,28 @@ TEST(Encoding, InvalidIsRejected) {
   t.quant.block_scales[0] = 1;
   t.quant.scales[1] = -1.0f;
   EXPECT_THROW(validate_encoding(t), Error);
+  // Each bad value alone, first or last in its array (the checks are branch-free scans over the whole array).
+  const QuantEncoding good = t.quant = quantize_weight_lpbq(random_floats(64, 1).data(), t.shape, 3, 2, 16).encoding;
+  for (bool last : {false, true}) {
+    auto at = [&](auto& v) -> auto& { return v[last ? v.size() - 1 : 0]; };
+    for (float s : {0.0f, -0.0f, std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()}) {
+      t.quant = good;
+      at(t.quant.scales) = s;
+      EXPECT_THROW(validate_encoding(t), Error) << s;
+    }
+    for (uint8_t m : {0, 17, 255}) {
+      t.quant = good;
+      at(t.quant.block_scales) = m;
+      EXPECT_THROW(validate_encoding(t), Error) << int(m);
+    }
+    t.quant = good;
+    at(t.quant.offsets) = 1;
+    EXPECT_THROW(validate_encoding(t), Error);
+  }
+  t.quant = good;
+  t.quant.scales[0] = std::numeric_limits<float>::denorm_min();  // tiny but finite and positive
+  t.quant.block_scales[0] = 16;
+  EXPECT_NO_THROW(validate_encoding(t));
 }
 
 // Calibration: the observer sees graph inputs and op outputs by name; data-movement ops join encoding groups; ranges
