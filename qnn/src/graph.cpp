@@ -48,7 +48,10 @@ const Tensor& Graph::tensor(TensorId id) const {
   return tensors_[static_cast<size_t>(id)];
 }
 
-Tensor& Graph::mutable_tensor(TensorId id) { return const_cast<Tensor&>(tensor(id)); }
+Tensor& Graph::mutable_tensor(TensorId id) {
+  verified_.clear();
+  return const_cast<Tensor&>(tensor(id));
+}
 
 TensorId Graph::find(const std::string& name) const {
   for (size_t i = 0; i < tensors_.size(); ++i) {
@@ -58,6 +61,7 @@ TensorId Graph::find(const std::string& name) const {
 }
 
 TensorId Graph::add_tensor(Tensor t) {
+  verified_.clear();
   tensors_.push_back(std::move(t));
   return static_cast<TensorId>(tensors_.size() - 1);
 }

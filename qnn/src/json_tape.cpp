@@ -27,6 +27,7 @@ struct JsonTape::Builder : nlohmann::json_sax<nlohmann::json> {
   JsonTape& tape;
   std::vector<uint32_t> open;  // containers not yet ended
   uint32_t key_off = 0, key_len = 0;
+  bool too_deep = false;
   std::string error;
 
   explicit Builder(JsonTape& t) : tape(t) {}
@@ -48,6 +49,10 @@ struct JsonTape::Builder : nlohmann::json_sax<nlohmann::json> {
     return off;
   }
   bool start(JsonRef::Type type) {
+    if (open.size() >= static_cast<size_t>(kMaxJsonDepth)) {  // nlohmann's parser is iterative: stopping here is safe
+      too_deep = true;
+      return false;
+    }
     add(type);
     open.push_back(static_cast<uint32_t>(tape.nodes_.size() - 1));
     return true;
@@ -91,10 +96,12 @@ JsonTape JsonTape::parse(std::string_view text, const std::string& source) {
   if (text.size() >= (size_t{1} << 32))
     throw Error(ErrorCode::kCorruptFile,
                 source + ": JSON text of " + std::to_string(text.size()) + " bytes is too large");
-  check_json_depth(text, source);
   JsonTape t;
   Builder b(t);
   const bool ok = nlohmann::json::sax_parse(text.data(), text.data() + text.size(), &b);
+  if (b.too_deep)
+    throw Error(ErrorCode::kCorruptFile, source + ": JSON nesting deeper than " + std::to_string(kMaxJsonDepth) +
+                                             " levels (refused, as safetensors' depth limit of 128)");
   if (!ok || t.nodes_.empty())
     throw Error(ErrorCode::kCorruptFile,
                 source + ": not valid JSON (" + (b.error.empty() ? "no value" : b.error) + ")");

@@ -1,7 +1,9 @@
 // JsonTape (internal): a parsed JSON document held as one array of nodes and one string arena, for large untrusted JSON
 // that is read once, front to back: the bundle manifest (megabytes of graph tensors and ops). Against a nlohmann::json
 // tree it saves the allocation of every value and key on parse and their release after (a 2B model's manifest: ~40 ms).
-// Parsed by nlohmann's SAX parser after check_json_depth(), so it accepts and refuses what parse_json_bounded() does.
+// Parsed by nlohmann's SAX parser, which stops at the first array/object nested deeper than kMaxJsonDepth: it accepts and
+// refuses what parse_json_bounded() does, without that function's separate pre-scan of the text (the message gives no
+// byte offset).
 #pragma once
 
 #include <cmath>
@@ -88,8 +90,8 @@ class JsonRef {
 
 class JsonTape {
  public:
-  /// Parses `text`; errors as parse_json_bounded(): kCorruptFile starting with `source`, "JSON nesting deeper than ..."
-  /// or "not valid JSON (<parser message>)".
+  /// Parses `text`; errors as parse_json_bounded(): kCorruptFile starting with `source`, "JSON nesting deeper than 128
+  /// levels ..." or "not valid JSON (<parser message>)".
   static JsonTape parse(std::string_view text, const std::string& source);
   JsonRef root() const { return JsonRef(this, 0); }
 

@@ -16,6 +16,7 @@ namespace {
 }  // namespace
 
 void verify(const Graph& g) {
+  if (g.verified_.passed) return;  // checked already, not changed since (graph.h)
   const auto& ts = g.tensors();
   const size_t n = ts.size();
   std::unordered_set<std::string_view> names;  // views of the graph's own strings
@@ -131,6 +132,7 @@ void verify(const Graph& g) {
     }
   }
   if (g.outputs().empty()) fail(g, ErrorCode::kInvalidArgument, "graph has no outputs");
+  g.verified_.passed = true;
 }
 
 }  // namespace edgevl::qnn

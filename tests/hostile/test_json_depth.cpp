@@ -54,6 +54,11 @@ TEST(JsonDepth, LimitIs128LikeSafetensors) {
                {"deep.json", "deeper than 128", "byte 128"});
   // Brackets inside strings (escaped quotes included) do not count.
   EXPECT_NO_THROW(edgevl::qnn::parse_json_bounded("{\"s\": \"\\\"" + std::string(1000, '[') + "\"}", "str.json"));
+  // A string ending in an escaped backslash ends at its quote: what follows counts again.
+  EXPECT_NO_THROW(edgevl::qnn::parse_json_bounded(R"(["a\\\\", )" + nested(127) + "]", "ok2.json"));
+  expect_error([] { edgevl::qnn::parse_json_bounded(R"(["a\\\\", )" + nested(128) + "]", "deep2.json"); },
+               ErrorCode::kCorruptFile, {"deep2.json", "deeper than 128", "byte 137"});
+  EXPECT_NO_THROW(edgevl::qnn::parse_json_bounded(R"(["a\\\\\" )" + std::string(200, '[') + R"(", 1])", "str2.json"));
   expect_error([] { edgevl::qnn::parse_json_bounded("{\"a\": [1,", "cut.json"); }, ErrorCode::kCorruptFile,
                {"cut.json", "not valid JSON"});
 }

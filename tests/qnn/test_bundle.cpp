@@ -300,6 +300,23 @@ TEST_F(BundleTest, ManifestValuesOfWrongTypeOrRangeAreAClearError) {
   }
 }
 
+// The manifest's nesting limit is that of every JSON file EdgeVL reads (json_limits.h): 128 levels open, 129 do not.
+TEST_F(BundleTest, ManifestNestingLimitIs128) {
+  for (int depth : {128, 129}) {
+    nlohmann::json v = nlohmann::json::array();  // the manifest object and model_metadata hold it: depth - 2 levels
+    for (int i = 1; i < depth - 2; ++i) v = nlohmann::json::array({v});
+    opts_.model_metadata = {{"deep", v}};
+    fs::path d = write("deep" + std::to_string(depth) + ".evl");
+    std::string msg;
+    if (depth == 128) {
+      EXPECT_NO_THROW(Bundle::open(d.string()));
+    } else {
+      EXPECT_EQ(open_error(d, &msg), ErrorCode::kCorruptFile);
+      EXPECT_NE(msg.find("deeper than 128"), std::string::npos) << msg;
+    }
+  }
+}
+
 TEST_F(BundleTest, WriterRejectsConflictingSharedConstants) {
   Model other;  // same constant names, different bytes for w1
   other.w1 = ConstData::from_floats(random_floats(24 * 8, 99));

@@ -1,6 +1,9 @@
 // Verifier rejections and the lower_linear_to_conv2d / dead-code passes.
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <vector>
+
 #include "edgevl/error.h"
 #include "edgevl/qnn/passes.h"
 #include "edgevl/qnn/verify.h"
@@ -29,6 +32,31 @@ Graph mlp(bool with_second_user_of_w1) {
 }
 
 }  // namespace
+
+// verify() returns at once for a graph that passed and was not changed since (a copy of it too, as the emulator's at
+// prepare); after any mutable access the next verify() checks everything again.
+TEST(QnnVerify, RemembersAPassUntilTheGraphChanges) {
+  const Graph good = mlp(false);  // GraphBuilder::finish() ran verify()
+  const std::vector<std::function<void(Graph&)>> breaks = {
+      [](Graph& g) { g.mutable_tensor(g.find("b1")).shape = {15}; },
+      [](Graph& g) { g.mutable_tensors()[static_cast<size_t>(g.find("b1"))].shape = {15}; },
+      [](Graph& g) { g.mutable_ops().back().inputs[1] = g.find("w1"); },
+      [](Graph& g) { g.set_inputs({}); },
+      [](Graph& g) { g.set_outputs({}); },
+      [](Graph& g) {
+        Tensor t;
+        t.name = "x";  // a second tensor of that name
+        g.add_tensor(t);
+      },
+  };
+  for (size_t i = 0; i < breaks.size(); ++i) {
+    Graph g = good;
+    EXPECT_NO_THROW(verify(g));
+    breaks[i](g);
+    EXPECT_THROW(verify(g), edgevl::Error) << "change " << i;
+    EXPECT_THROW(verify(g), edgevl::Error) << "change " << i << ", again";
+  }
+}
 
 TEST(QnnVerify, RejectsDanglingTensorsShapeMismatchesAndDuplicates) {
   Graph good = mlp(false);

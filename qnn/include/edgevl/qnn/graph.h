@@ -3,6 +3,7 @@
 // bundle (bundle.h) and executed by the emulator (emulator.h). Model-agnostic: it knows nothing of any model family.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -36,6 +37,10 @@ struct Op {
 
 /// A graph with static shapes and topologically ordered ops (every op's inputs are graph inputs, constants or outputs of
 /// earlier ops). Inputs and outputs keep the order in which they were declared.
+///
+/// verify() remembers that it passed (copies keep that) until a mutable accessor below is called, so a graph already
+/// checked (a bundle's, at Bundle::open) is not checked again at prepare. A reference a mutable accessor returned must
+/// therefore not be used to change the graph after a later verify().
 class Graph {
  public:
   Graph() = default;
@@ -50,16 +55,35 @@ class Graph {
   /// Id of the tensor called `name`, or kNoTensor.
   TensorId find(const std::string& name) const;
 
-  // ---- mutable access, for builders, passes and the bundle reader ----
-  void set_name(std::string name) { name_ = std::move(name); }
+  // ---- mutable access, for builders, passes and the bundle reader (each one forgets a passed verify()) ----
+  void set_name(std::string name) { verified_.clear(); name_ = std::move(name); }
   TensorId add_tensor(Tensor t);             ///< appends; kInput/kOutput tensors are NOT added to inputs()/outputs()
   Tensor& mutable_tensor(TensorId id);
-  std::vector<Tensor>& mutable_tensors() { return tensors_; }
-  std::vector<Op>& mutable_ops() { return ops_; }
-  void set_inputs(std::vector<TensorId> ids) { inputs_ = std::move(ids); }
-  void set_outputs(std::vector<TensorId> ids) { outputs_ = std::move(ids); }
+  std::vector<Tensor>& mutable_tensors() { verified_.clear(); return tensors_; }
+  std::vector<Op>& mutable_ops() { verified_.clear(); return ops_; }
+  void set_inputs(std::vector<TensorId> ids) { verified_.clear(); inputs_ = std::move(ids); }
+  void set_outputs(std::vector<TensorId> ids) { verified_.clear(); outputs_ = std::move(ids); }
 
  private:
+  friend void verify(const Graph& graph);
+  // Whether verify() passed since the last mutable access. Atomic: verify() takes a const graph that several threads
+  // may prepare at once.
+  struct VerifiedFlag {
+    std::atomic<bool> passed{false};
+    VerifiedFlag() = default;
+    VerifiedFlag(const VerifiedFlag& o) : passed(o.passed.load()) {}
+    VerifiedFlag(VerifiedFlag&& o) noexcept : passed(o.passed.exchange(false)) {}  // a moved-from graph is not checked
+    VerifiedFlag& operator=(const VerifiedFlag& o) {
+      passed = o.passed.load();
+      return *this;
+    }
+    VerifiedFlag& operator=(VerifiedFlag&& o) noexcept {
+      passed = o.passed.exchange(false);
+      return *this;
+    }
+    void clear() { passed = false; }
+  };
+  mutable VerifiedFlag verified_;
   std::string name_;
   std::vector<Tensor> tensors_;
   std::vector<Op> ops_;

@@ -13,6 +13,7 @@ namespace edgevl::qnn {
 ///  - kShapeMismatch: an op's output shape/dtype differs from what shape inference gives for its inputs and params,
 ///    a constant whose byte count differs from dtype × shape.
 /// Unused constants are tolerated (passes may leave them; eliminate_dead_code() removes them).
+/// Returns at once for a graph that passed before and was not changed since (see Graph).
 void verify(const Graph& graph);
 
 /// Shape inference shared by the builder and the verifier: the output shape and dtype of `op` given the graph's tensors
