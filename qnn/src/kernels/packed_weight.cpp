@@ -1,5 +1,7 @@
 #include "kernels/packed_weight.h"
 
+#include <algorithm>
+
 namespace edgevl::qnn::kernels {
 
 namespace {
@@ -52,9 +54,20 @@ std::unique_ptr<PackedWeight> pack_weight(const Tensor& t, int64_t K, int64_t N,
     for (int64_t j = 0; j < half; ++j) {
       w->scale_even[size_t(j)] = q.scales[size_t(2 * j)];
       w->scale_odd[size_t(j)] = q.scales[size_t(2 * j + 1)];
-      for (int64_t b = 0; b < B; ++b) {  // stored [N][B] (channel-major, QNN blocksScale8 order)
-        w->mult_even[size_t(b * half + j)] = q.block_scales[size_t(2 * j * B + b)];
-        w->mult_odd[size_t(b * half + j)] = q.block_scales[size_t((2 * j + 1) * B + b)];
+    }
+    // Multipliers stored [N][B] (channel-major, QNN blocksScale8 order) → [B][N/2] per parity: a transpose, done in
+    // tiles of 64 pairs of channels so that both the rows read and the rows written stay in cache.
+    const uint8_t* src = q.block_scales.data();
+    constexpr int64_t kTile = 64;
+    for (int64_t j0 = 0; j0 < half; j0 += kTile) {
+      const int64_t j1 = std::min(half, j0 + kTile);
+      for (int64_t b = 0; b < B; ++b) {
+        uint8_t* even = w->mult_even.data() + b * half;
+        uint8_t* odd = w->mult_odd.data() + b * half;
+        for (int64_t j = j0; j < j1; ++j) {
+          even[j] = src[2 * j * B + b];
+          odd[j] = src[(2 * j + 1) * B + b];
+        }
       }
     }
     return w;
