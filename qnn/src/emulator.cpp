@@ -112,10 +112,9 @@ class EmulatorExecutable final : public Executable {
     for (const auto& [id, off] : p.dequant_inputs) {
       const Tensor& t = graph_.tensors()[static_cast<size_t>(id)];
       const uint8_t* codes = ptr_[static_cast<size_t>(id)];
-      const size_t bytes = dtype_size_bits(t.dtype) / 8;
       float* dst = fs + off;
       parallel_ranges(r.pool, t.num_elements(), [&](int64_t b, int64_t e) {
-        dequantize_values(codes + size_t(b) * bytes, size_t(e - b), t.quant, t.dtype, dst + b);
+        dequantize_values(codes + size_t(b) * code_bytes(t), size_t(e - b), t.quant, t.dtype, dst + b);
       });
       saved_.emplace_back(id, ptr_[static_cast<size_t>(id)]);
       ptr_[static_cast<size_t>(id)] = reinterpret_cast<uint8_t*>(fs + off);
@@ -128,9 +127,8 @@ class EmulatorExecutable final : public Executable {
     if (p.quantized_output) {
       const Tensor& y = graph_.tensors()[static_cast<size_t>(o)];
       const float* v = fs + p.output_scratch;
-      const size_t bytes = dtype_size_bits(y.dtype) / 8;
       parallel_ranges(r.pool, y.num_elements(), [&](int64_t b, int64_t e) {
-        quantize_values(v + b, size_t(e - b), y.quant, y.dtype, codes + size_t(b) * bytes);
+        quantize_values(v + b, size_t(e - b), y.quant, y.dtype, codes + size_t(b) * code_bytes(y));
       });
       ptr_[static_cast<size_t>(o)] = codes;
     }

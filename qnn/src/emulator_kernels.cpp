@@ -38,7 +38,6 @@ bool weight_codes(const Tensor& t) {
 }
 DType view_dtype(const Tensor& t) { return t.quant.kind == QuantEncoding::Kind::kScaleOffset ? DType::kFloat32 : t.dtype; }
 size_t elem_bytes(const Tensor& t) { return dtype_size_bits(view_dtype(t)) / 8; }  // what a float kernel sees
-size_t code_bytes(const Tensor& t) { return dtype_size_bits(t.dtype) / 8; }         // what data movement moves
 
 GemmB gemm_b(const OpRun& r, TensorId id, int64_t ld, bool trans) {
   const Tensor& t = r.T(id);
@@ -165,8 +164,8 @@ void matmul(const OpRun& r) {
 // A binary op's output rows [r0, r1) of dim 0 (an operand of full rank whose dim 0 is the output's is offset to them;
 // one broadcast along dim 0, or of lower rank, is read whole).
 template <typename T>
-void binary_rows(const std::string& type, const T* a, const kernels::Shape& as, const T* b, const kernels::Shape& bs, T* out,
-                 const kernels::Shape& os, int64_t r0, int64_t r1) {
+void binary_rows(const std::string& type, const T* a, const kernels::Shape& as, const T* b, const kernels::Shape& bs,
+                 T* out, const kernels::Shape& os, int64_t r0, int64_t r1) {
   auto rows_of = [&](const T* p, const kernels::Shape& s, kernels::Shape& sub) {
     sub = s;
     if (s.size() != os.size() || s[0] != os[0]) return p;
@@ -190,7 +189,8 @@ void parallel_rows(ThreadPool* pool, int64_t rows, int64_t row, const std::funct
 }
 
 template <typename T>
-void binary_split(const OpRun& r, const T* a, const kernels::Shape& as, const T* b, const kernels::Shape& bs, T* out, const kernels::Shape& os) {
+void binary_split(const OpRun& r, const T* a, const kernels::Shape& as, const T* b, const kernels::Shape& bs, T* out,
+                  const kernels::Shape& os) {
   const std::string& type = r.op->type;
   if (os.empty() || os[0] < 2) return kernels::binary<T>(type, a, as, b, bs, out, os);
   parallel_rows(r.pool, os[0], prod(os, 1, os.size()),
@@ -229,14 +229,12 @@ void softmax(const OpRun& r) {
   const auto& s = r.T(r.op->inputs[0]).shape;
   const size_t ax = axis_of(*r.op, s.size());
   const int64_t outer = prod(s, 0, ax), inner = prod(s, ax + 1, s.size());
-  // Rows are independent: split the outer dim across threads when large.
-  const int64_t chunks = outer >= 64 ? r.pool->size() * 4 : 1;
-  const int64_t per = (outer + chunks - 1) / chunks;
+  // Rows of the outer dim are independent: split across threads when large.
   const float* x = r.f(r.op->inputs[0]);
   float* y = r.f(r.op->outputs[0]);
-  r.pool->parallel_for(chunks, [&](int64_t c) {
-    int64_t b = c * per, e = std::min(outer, b + per);
-    if (b < e) kernels::softmax(x + b * s[ax] * inner, y + b * s[ax] * inner, e - b, s[ax], inner);
+  const int64_t row = s[ax] * inner;
+  parallel_rows(r.pool, outer, row, [&](int64_t b, int64_t e) {
+    kernels::softmax(x + b * row, y + b * row, e - b, s[ax], inner);
   });
 }
 

@@ -33,6 +33,9 @@ struct OpRun {
 
 using Kernel = std::function<void(const OpRun&)>;
 
+/// Bytes of one stored element of `t` (a code, when quantized): what data movement and code conversions step by.
+inline size_t code_bytes(const Tensor& t) { return dtype_size_bits(t.dtype) / 8; }
+
 /// Runs fn(begin, end) over contiguous ranges covering [0, n), split across `pool` (null: serial) when n is large
 /// enough to pay for it (≥ 2^16 elements), serially otherwise. For elementwise work, whose results do not depend on
 /// the split (unary and binary ops, the requantize wrapper's conversions, FP16-mode rounding).

@@ -47,7 +47,7 @@ HWY_INLINE void kn_float_rows(D d, const float* x, const PackedWeight& w, int64_
   if constexpr (U > 1) a1 = hn::LoadU(d, acc + L);
   if constexpr (U > 2) a2 = hn::LoadU(d, acc + 2 * L);
   if constexpr (U > 3) a3 = hn::LoadU(d, acc + 3 * L);
-  // This tile's bytes in the next pass's rows, into L2 (as kn_int4_block does).
+  // This tile's bytes in the next pass's rows, into L2 (as kn_int4_rows does).
   const int64_t es = element_bytes(w.format), tile_bytes = int64_t(U * L) * es;
   const int64_t next = k1 + kKnRowsPerPass <= w.K ? kKnRowsPerPass * w.ld * es : 0;
   for (int64_t k = k0; k < k1; ++k) {
