@@ -6,7 +6,8 @@ set(app ${ROOT}/apps/android/app/src/main)
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK}/classes ${WORK}/gen/ai/edgevl/sample)
 
-# R.layout: one per res/layout/*.xml; R.id: every @+id/NAME in them; R.string: every <string name="NAME"> of strings.xml.
+# R.layout: one per res/layout/*.xml; R.id: every @+id/NAME in them; R.string: every <string name="NAME"> of
+# strings.xml.
 file(GLOB layouts ${app}/res/layout/*.xml)
 set(layout_names "")
 set(ids "")
