@@ -56,6 +56,10 @@ edgevl::Result answer(edgevl::Session& session, const edgevl::Request& request, 
 
 int interactive(edgevl::Session& session, edgevl::Request first, bool have_first,
                 const edgevl::GenerationConfig& config, bool stats) {
+  std::fprintf(stderr,
+               "[interactive: each line is a question in the same conversation (earlier turns stay in the KV cache, "
+               "only the new turn is prefilled); /image PATH attaches an image to the next question, /reset starts a "
+               "new conversation, /quit or end of input exits]\n");
   if (have_first) answer(session, first, config, stats);
   std::vector<std::string> images = have_first ? std::vector<std::string>{} : [&] {
     std::vector<std::string> v;
@@ -118,7 +122,9 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_flag("--stats", stats, "print timings to stderr");
-  app.add_flag("--interactive", inter, "multi-turn conversation on stdin");
+  app.add_flag("--interactive", inter,
+               "multi-turn conversation on stdin: follow-up questions continue it (earlier turns stay in the KV "
+               "cache); '/image PATH' attaches an image to the next question, '/reset' starts over, '/quit' exits");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

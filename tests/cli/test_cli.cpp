@@ -5,6 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
 
 #include "cli_runner.h"
 
@@ -63,7 +66,17 @@ void expect_clean_failure(const CliResult& r, const std::string& needle) {
 
 TEST(CompileCli, CompilesWithProgressAndSummary) {
   ASSERT_EQ(g.compile_exit, 0) << g.compile_err;
-  EXPECT_NE(g.compile_err.find("%"), std::string::npos) << g.compile_err;  // progress bar
+  // stderr is not a terminal here: one progress line per finished stage, "<stage> done (n/n) <s>s", each stage once.
+  EXPECT_NE(g.compile_err.find(" done ("), std::string::npos) << g.compile_err;
+  std::set<std::string> stages;
+  std::istringstream lines(g.compile_err);
+  for (std::string line; std::getline(lines, line);) {
+    const size_t at = line.find(" done (");
+    if (at == std::string::npos) continue;
+    const std::string stage = line.substr(0, line.find(' '));
+    EXPECT_TRUE(stages.insert(stage).second) << "stage '" << stage << "' printed twice:\n" << g.compile_err;
+  }
+  EXPECT_GE(stages.size(), 3u) << g.compile_err;
   EXPECT_NE(g.compile_err.find("graphs"), std::string::npos) << g.compile_err;
   EXPECT_NE(g.compile_err.find("llm.decode"), std::string::npos) << g.compile_err;
   EXPECT_NE(g.compile_err.find("ViT buckets"), std::string::npos) << g.compile_err;
