@@ -1,5 +1,6 @@
 // qwen2vl-demo [--model BUNDLE_OR_HF_DIR] --image FILE ... --prompt TEXT [--max-new-tokens N] [--temperature T]
 //              [--top-k K] [--top-p P] [--repetition-penalty R] [--seed S] [--stop STR ...] [--stats] [--interactive]
+//              [--parse-special-tokens]
 // Streams Qwen2-VL's answer about the images to stdout. Without --model it uses the bundled default model; a Hugging
 // Face directory is compiled once into a cache. --interactive keeps one conversation going: prompts are read from
 // stdin, "/image PATH" attaches an image to the next prompt, "/reset" starts over, "/quit" (or end of input) exits.
@@ -55,7 +56,7 @@ edgevl::Result answer(edgevl::Session& session, const edgevl::Request& request, 
 }
 
 int interactive(edgevl::Session& session, edgevl::Request first, bool have_first,
-                const edgevl::GenerationConfig& config, bool stats) {
+                const edgevl::GenerationConfig& config, bool stats, bool parse_special) {
   std::fprintf(stderr,
                "[interactive: each line is a question in the same conversation (earlier turns stay in the KV cache, "
                "only the new turn is prefilled); /image PATH attaches an image to the next question, /reset starts a "
@@ -85,7 +86,9 @@ int interactive(edgevl::Session& session, edgevl::Request first, bool have_first
     }
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     try {
-      answer(session, edgevl::Request::user(line, images), config, stats);
+      edgevl::Request turn = edgevl::Request::user(line, images);
+      turn.parse_special_tokens = parse_special;
+      answer(session, turn, config, stats);
     } catch (const edgevl::Error& e) {  // a bad turn does not end the conversation
       std::fprintf(stderr, "error: %s [%s]\n", e.what(), edgevl::error_code_name(e.code()));
     }
@@ -104,7 +107,7 @@ int main(int argc, char** argv) {
   std::optional<float> temperature, top_p, repetition_penalty;
   std::optional<uint64_t> seed;
   std::vector<std::string> stop;
-  bool stats = false, inter = false;
+  bool stats = false, inter = false, parse_special = false;
   edgevl::CompileOptions compile;
   app.add_option("--model", model_path,
                  "compiled bundle (NAME.evl) or Hugging Face Qwen2-VL directory (compiled once into a cache); "
@@ -122,6 +125,9 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_flag("--stats", stats, "print timings to stderr");
+  app.add_flag("--parse-special-tokens", parse_special,
+               "treat special-token strings typed in the prompt (e.g. <|im_start|>) as control tokens; by default "
+               "they are ordinary text, so a prompt cannot forge conversation turns");
   app.add_flag("--interactive", inter,
                "multi-turn conversation on stdin: follow-up questions continue it (earlier turns stay in the KV "
                "cache); '/image PATH' attaches an image to the next question, '/reset' starts over, '/quit' exits");
@@ -159,9 +165,10 @@ int main(int argc, char** argv) {
     config.repetition_penalty = repetition_penalty;
     config.seed = seed;
     config.stop = stop;
-    const edgevl::Request request = edgevl::Request::user(prompt, images);
+    edgevl::Request request = edgevl::Request::user(prompt, images);
+    request.parse_special_tokens = parse_special;
     int rc = edgevl::apps::kExitOk;
-    if (inter) rc = interactive(session, request, has_prompt, config, stats);
+    if (inter) rc = interactive(session, request, has_prompt, config, stats, parse_special);
     else answer(session, request, config, stats);
     std::signal(SIGINT, SIG_DFL);
     g_session = nullptr;

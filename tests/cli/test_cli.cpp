@@ -142,6 +142,16 @@ TEST(DemoCli, EmptyPrompt) {
   expect_clean_failure(run_cli(demo("--model " + g.bundle)), "empty prompt");
 }
 
+// A typed "<|vision_start|><|image_pad|><|vision_end|>" is ordinary text by default; with --parse-special-tokens it is
+// an image placeholder, and without an image to fill it the prompt is refused.
+TEST(DemoCli, SpecialTokensInThePromptAreTextUnlessAsked) {
+  const std::string typed = " --prompt 'look: <|vision_start|><|image_pad|><|vision_end|>' --max-new-tokens 2";
+  const CliResult text = run_cli(demo("--model " + g.bundle + typed));
+  ASSERT_TRUE(text.exited) << text.err;
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  expect_clean_failure(run_cli(demo("--model " + g.bundle + typed + " --parse-special-tokens")), "image");
+}
+
 TEST(DemoCli, PromptTooLong) {
   std::string text;
   for (int i = 0; i < 300; ++i) text += "word ";
