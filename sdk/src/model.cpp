@@ -38,7 +38,11 @@ std::shared_ptr<Model::Impl> open_model_impl(const std::string& bundle_path, con
   const engine::BundleInfo& bi = impl->engine->info();
   impl->tokenizer = llm::Tokenizer::from_file(impl->engine->tokenizer_path());
   const std::string pp = impl->engine->preprocessor_config_path();
-  if (!pp.empty()) impl->preprocess = vision::load_preprocessor_config(pp);
+  if (!pp.empty()) {
+    impl->preprocess = vision::load_preprocessor_config(pp);
+    vision::check_matches_vision(impl->preprocess, bi.vit_patch_size, bi.vit_temporal_patch_size,
+                                 bi.vit_spatial_merge_size, pp);
+  }
   impl->preprocess.min_pixels = bi.min_pixels;
   impl->preprocess.max_pixels = bi.max_pixels;
 

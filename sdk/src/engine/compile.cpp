@@ -206,7 +206,11 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
 
   const std::string pre_path = (fs::path(hf_dir) / "preprocessor_config.json").string();
   vision::PreprocessorConfig pre;
-  if (fs::exists(pre_path)) pre = vision::load_preprocessor_config(pre_path);
+  if (fs::exists(pre_path)) {
+    pre = vision::load_preprocessor_config(pre_path);
+    vision::check_matches_vision(pre, info.vit_patch_size, info.vit_temporal_patch_size, info.vit_spatial_merge_size,
+                                 pre_path);
+  }
   info.min_pixels = pre.min_pixels;
   info.max_pixels = options.max_pixels > 0 ? options.max_pixels : std::min(pre.max_pixels, kDefaultMaxPixels);
   if (info.max_pixels < info.min_pixels) info.min_pixels = info.max_pixels;

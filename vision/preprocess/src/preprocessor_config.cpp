@@ -137,4 +137,19 @@ PreprocessorConfig load_preprocessor_config(const std::string& path) {
   return parse_preprocessor_config(text.str(), path);
 }
 
+void check_matches_vision(const PreprocessorConfig& pre, int vit_patch_size, int vit_temporal_patch_size,
+                          int vit_merge_size, const std::string& source_name) {
+  const struct {
+    const char* key;
+    int pre, vit;
+  } pairs[] = {{"patch_size", pre.patch_size, vit_patch_size},
+               {"temporal_patch_size", pre.temporal_patch_size, vit_temporal_patch_size},
+               {"merge_size", pre.merge_size, vit_merge_size}};
+  for (const auto& p : pairs)
+    if (p.pre != p.vit)
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("preprocessor config {}: {} is {} but the vision tower's is {} (the two configs must "
+                              "agree)", source_name, p.key, p.pre, p.vit));
+}
+
 }  // namespace edgevl::vision

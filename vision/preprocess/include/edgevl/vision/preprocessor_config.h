@@ -41,4 +41,12 @@ PreprocessorConfig parse_preprocessor_config(const std::string& json_text, const
 /// Reads and parses a preprocessor_config.json file. Throws kNotFound if it is missing, otherwise as above.
 PreprocessorConfig load_preprocessor_config(const std::string& path);
 
+/// Checks the image processor's patch geometry against the vision tower's (config.json vision_config, or a bundle's
+/// manifest): patch_size, temporal_patch_size and merge_size must be equal, or the pixel_values rows
+/// `[num_patches, 3 * temporal_patch_size * patch_size^2]` would not be the rows the ViT reads (HF reads both files
+/// and trusts them to agree; EdgeVL refuses a mismatch). Throws edgevl::Error kInvalidArgument naming
+/// `source_name`, the key and both values.
+void check_matches_vision(const PreprocessorConfig& pre, int vit_patch_size, int vit_temporal_patch_size,
+                          int vit_merge_size, const std::string& source_name);
+
 }  // namespace edgevl::vision
