@@ -1,5 +1,6 @@
 // write_bundle(): streams constants into weights.bin (deduplicated by name + bytes, 64-byte aligned), copies extra files,
-// writes manifest.json last, all inside DIR.tmp-XXXXXX which is fsynced and renamed over DIR.
+// writes manifest.json last, all inside DIR.tmp-XXXXXX which is fsynced and renamed over DIR (an existing DIR is swapped
+// with it in one renameat2 RENAME_EXCHANGE, so DIR always holds a whole bundle).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -240,18 +241,27 @@ void write_bundle(const std::string& dir_in, const std::vector<Graph>& graphs, c
     if (!fs::is_directory(target) || !fs::exists(target / "manifest.json")) {
       throw Error(ErrorCode::kInvalidArgument, "write_bundle: '" + dir + "' exists and is not a bundle; not replacing it");
     }
-    std::string old = dir + ".old-XXXXXX";
-    std::vector<char> obuf(old.begin(), old.end());
-    obuf.push_back('\0');
-    if (::mkdtemp(obuf.data()) == nullptr) io_fail(old + ": cannot create");
-    if (::rename(dir.c_str(), obuf.data()) != 0) io_fail("write_bundle: cannot move old bundle '" + dir + "' aside");
-    if (::rename(tmp.c_str(), dir.c_str()) != 0) {
-      int e = errno;
-      ::rename(obuf.data(), dir.c_str());
-      errno = e;
-      io_fail("write_bundle: cannot rename '" + tmp + "' to '" + dir + "'");
+    // Swap the two directories in one step (Linux renameat2 RENAME_EXCHANGE), so the target always holds a whole
+    // bundle, the old or the new one, even if the process dies here; the old one is left in `tmp` and removed.
+    if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dir.c_str(), RENAME_EXCHANGE) == 0) {
+      fs::remove_all(tmp, ec);
+    } else if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
+      // A file system without the exchange: move the old bundle aside, then the new one in (a window without one).
+      std::string old = dir + ".old-XXXXXX";
+      std::vector<char> obuf(old.begin(), old.end());
+      obuf.push_back('\0');
+      if (::mkdtemp(obuf.data()) == nullptr) io_fail(old + ": cannot create");
+      if (::rename(dir.c_str(), obuf.data()) != 0) io_fail("write_bundle: cannot move old bundle '" + dir + "' aside");
+      if (::rename(tmp.c_str(), dir.c_str()) != 0) {
+        int e = errno;
+        ::rename(obuf.data(), dir.c_str());
+        errno = e;
+        io_fail("write_bundle: cannot rename '" + tmp + "' to '" + dir + "'");
+      }
+      fs::remove_all(obuf.data(), ec);
+    } else {
+      io_fail("write_bundle: cannot exchange '" + tmp + "' with '" + dir + "'");
     }
-    fs::remove_all(obuf.data(), ec);
   } else if (::rename(tmp.c_str(), dir.c_str()) != 0) {
     io_fail("write_bundle: cannot rename '" + tmp + "' to '" + dir + "'");
   }

@@ -1,6 +1,12 @@
 #include "edgevl_apps/model_source.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -77,6 +83,30 @@ std::string cache_key(const std::string& hf_dir, const CompileOptions& o) {
   return hex;
 }
 
+// An exclusive advisory lock (flock) on a cache entry's lock file for the lifetime of the object; the kernel drops it
+// if the process dies, so a killed compile never blocks the next one.
+class CacheLock {
+ public:
+  explicit CacheLock(const std::string& path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_ < 0) throw Error(ErrorCode::kIo, "model cache lock " + path + ": " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
+    std::fprintf(stderr, "waiting for another process compiling into the cache (%s)\n", path.c_str());
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        const int e = errno;
+        ::close(fd_);
+        throw Error(ErrorCode::kIo, "model cache lock " + path + ": " + std::strerror(e));
+      }
+    }
+  }
+  ~CacheLock() { ::close(fd_); }
+  CacheLock(const CacheLock&) = delete;
+  CacheLock& operator=(const CacheLock&) = delete;
+
+ private:
+  int fd_;
+};
+
 Model open_model(const std::string& path, const CompileOptions& options, const ModelOptions& model_options) {
   std::error_code ec;
   if (is_bundle(path)) return Model::open(path, model_options);
@@ -88,6 +118,10 @@ Model open_model(const std::string& path, const CompileOptions& options, const M
   }
   const std::string name = fs::path(path).lexically_normal().filename().string();
   const fs::path bundle = fs::path(cache_dir()) / ((name.empty() ? "model" : name) + "-" + cache_key(path, options) + ".evl");
+  fs::create_directories(bundle.parent_path(), ec);
+  if (ec) throw Error(ErrorCode::kIo, "model cache " + bundle.parent_path().string() + ": " + ec.message());
+  // One compile per cache entry: a second process waits for the first one's bundle instead of racing it.
+  const CacheLock lock(bundle.string() + ".lock");
   if (is_bundle(bundle.string())) {
     try {
       std::fprintf(stderr, "using compiled model %s\n", bundle.c_str());
@@ -96,8 +130,6 @@ Model open_model(const std::string& path, const CompileOptions& options, const M
       std::fprintf(stderr, "cached bundle unusable (%s); compiling again\n", e.what());
     }
   }
-  fs::create_directories(bundle.parent_path(), ec);
-  if (ec) throw Error(ErrorCode::kIo, "model cache " + bundle.parent_path().string() + ": " + ec.message());
   std::fprintf(stderr, "compiling %s into the cache %s (once)\n", path.c_str(), bundle.c_str());
   ProgressBar bar;
   CompileOptions o = options;
