@@ -1,7 +1,9 @@
 // Bundle::open(): manifest parse (into a JsonTape, not a tree of nlohmann values) + validation, weights.bin mapped,
 // constants as views into the mapping.
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -153,12 +155,57 @@ void Bundle::verify_checksums() const {
     throw Error(ErrorCode::kCorruptFile, "bundle '" + dir_ + "': weights.bin checksum mismatch (recorded " +
                                              hex64(weights_hash_) + ", computed " + hex64(h) + ")");
   }
+  verify_extra_files();
+}
+
+void Bundle::verify_extra_files() const {
   for (const auto& [name, want] : extra_hashes_) {
     auto f = MappedFile::open(dir_ + "/" + name);
     if (bundle_hash64(f->data(), f->size()) != want) {
       throw Error(ErrorCode::kCorruptFile, "bundle '" + dir_ + "': " + name + " checksum mismatch");
     }
   }
+}
+
+namespace {
+
+// The identity of weights.bin's current contents as far as the file system tells: "" when it cannot be read.
+std::string weights_stamp(const std::string& path, uint64_t hash) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";
+  char buf[192];
+  std::snprintf(buf, sizeof buf, "edgevl-verified 1 size %lld ino %llu mtime %lld.%09ld ctime %lld.%09ld hash %016llx\n",
+                static_cast<long long>(st.st_size), static_cast<unsigned long long>(st.st_ino),
+                static_cast<long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec,
+                static_cast<long long>(st.st_ctim.tv_sec), st.st_ctim.tv_nsec,
+                static_cast<unsigned long long>(hash));
+  return buf;
+}
+
+}  // namespace
+
+bool Bundle::verify_checksums_once() const {
+  const std::string weights = dir_ + "/weights.bin", stamp_path = dir_ + "/.verified";
+  const std::string stamp = weights_stamp(weights, weights_hash_);
+  if (!stamp.empty()) {
+    std::ifstream in(stamp_path, std::ios::binary);
+    std::string have(256, '\0');
+    in.read(have.data(), static_cast<std::streamsize>(have.size()));
+    have.resize(static_cast<size_t>(in.gcount()));
+    if (have == stamp) {
+      verify_extra_files();
+      return false;
+    }
+  }
+  verify_checksums();
+  if (!stamp.empty()) {  // best effort: a read-only bundle is simply verified again next time
+    const std::string tmp = stamp_path + ".tmp-" + std::to_string(::getpid());  // concurrent opens each write their own
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << stamp;
+    out.close();
+    if (!out || ::rename(tmp.c_str(), stamp_path.c_str()) != 0) ::unlink(tmp.c_str());
+  }
+  return true;
 }
 
 std::vector<std::string> Bundle::graph_names() const {

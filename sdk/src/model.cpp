@@ -27,7 +27,8 @@ GenerationConfig generation_defaults_from_json(const nlohmann::json& g) {
   return d;
 }
 
-std::shared_ptr<Model::Impl> open_model_impl(const std::string& bundle_path, const engine::EngineOptions& options) {
+std::shared_ptr<Model::Impl> open_model_impl(const std::string& bundle_path, const engine::EngineOptions& options,
+                                             ChecksumPolicy checksums) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::exists(bundle_path, ec)) throw Error(ErrorCode::kNotFound, "model bundle " + bundle_path + ": no such file or directory");
@@ -35,6 +36,9 @@ std::shared_ptr<Model::Impl> open_model_impl(const std::string& bundle_path, con
     throw Error(ErrorCode::kCorruptFile, "model bundle " + bundle_path + ": not a directory (a bundle is a NAME.evl/ directory)");
   auto impl = std::make_shared<Model::Impl>();
   impl->engine = engine::Qwen2VLEngine::open(bundle_path, options);
+  // Before any file of the bundle is parsed (tokenizer, configs) or a weight is read for an answer.
+  if (checksums == ChecksumPolicy::kOncePerChange) impl->engine->bundle().verify_checksums_once();
+  if (checksums == ChecksumPolicy::kEveryOpen) impl->engine->bundle().verify_checksums();
   const engine::BundleInfo& bi = impl->engine->info();
   impl->tokenizer = llm::Tokenizer::from_file(impl->engine->tokenizer_path());
   const std::string pp = impl->engine->preprocessor_config_path();
@@ -75,7 +79,7 @@ Model Model::open(const std::string& bundle_path) { return open(bundle_path, Mod
 Model Model::open(const std::string& bundle_path, const ModelOptions& options) {
   engine::EngineOptions engine_options;
   engine_options.num_threads = options.num_threads;
-  return Model(open_model_impl(bundle_path, engine_options));
+  return Model(open_model_impl(bundle_path, engine_options, options.checksums));
 }
 
 const ModelInfo& Model::info() const { return impl_->info; }

@@ -24,8 +24,10 @@ struct Model::Impl {
   int32_t image_pad_id = -1;               ///< image_token_id
 };
 
-/// Opens a bundle as Model::open does, with engine options (calibration: fp32 float mode and observers).
-std::shared_ptr<Model::Impl> open_model_impl(const std::string& bundle_path, const engine::EngineOptions& options);
+/// Opens a bundle as Model::open does, with engine options (calibration: fp32 float mode and observers), hashing its
+/// files per `checksums` before any of them is parsed (kNever: bundles this process has just written).
+std::shared_ptr<Model::Impl> open_model_impl(const std::string& bundle_path, const engine::EngineOptions& options,
+                                             ChecksumPolicy checksums = ChecksumPolicy::kNever);
 
 /// Generation defaults from a generation_config.json object (HF semantics, see Model::generation_defaults()).
 GenerationConfig generation_defaults_from_json(const nlohmann::json& generation_config);

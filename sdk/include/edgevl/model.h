@@ -42,10 +42,24 @@ struct ModelInfo {
 };
 
 /// How a bundle is opened for execution.
+/// When Model::open hashes a bundle's files and compares them with the checksums its manifest records, so corrupt or
+/// tampered weights are an error (kCorruptFile naming the file) instead of silent garbage.
+enum class ChecksumPolicy {
+  /// Default. weights.bin once per change of the file: after a pass Model::open writes a `.verified` stamp into the
+  /// bundle (weights.bin's size, inode, modification and status-change times); while it matches, only the extra files
+  /// (tokenizer, configs; small) are hashed. Any write to weights.bin changes its status-change time, so it is hashed
+  /// again. A bundle in a read-only directory is hashed at every open. About 0.3 s per GB, once.
+  kOncePerChange,
+  kEveryOpen,  ///< weights.bin and the extra files at every open
+  kNever,      ///< trust the files (e.g. verified at install time); structure checks still run
+};
+
 struct ModelOptions {
   /// CPU threads each graph run of the HTP emulator uses (the calling thread included); ≤ 0: all cores
   /// (std::thread::hardware_concurrency()). Device back ends ignore it.
   int num_threads = 0;
+  /// Hashing of the bundle's files at open (see ChecksumPolicy).
+  ChecksumPolicy checksums = ChecksumPolicy::kOncePerChange;
 };
 
 /// An opened bundle (a `NAME.evl/` directory written by compile_model() / qwen2vl-compile): weights memory-mapped, graphs
@@ -54,8 +68,10 @@ struct ModelOptions {
 /// until the last Model copy and the last Session using it are gone.
 class Model {
  public:
-  /// Opens `bundle_path`. Throws edgevl::Error naming the path: kNotFound (no such directory or a file missing from it),
-  /// kCorruptFile (malformed manifest, truncated weights, checksum mismatch), kUnsupported (format version or family).
+  /// Opens `bundle_path`, hashing its files as ModelOptions::checksums says (default: weights.bin once per change).
+  /// Throws edgevl::Error naming the path: kNotFound (no such directory or a file missing from it), kCorruptFile
+  /// (malformed manifest, truncated weights, a file whose checksum differs from the manifest's), kUnsupported (format
+  /// version or family).
   static Model open(const std::string& bundle_path);
   /// Opens `bundle_path` with `options` (e.g. a thread count); same errors as open(bundle_path).
   static Model open(const std::string& bundle_path, const ModelOptions& options);

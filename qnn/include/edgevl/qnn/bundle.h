@@ -60,6 +60,14 @@ class Bundle {
   /// Separate from open() because hashing gigabytes at every open would dominate load time.
   void verify_checksums() const;
 
+  /// verify_checksums() at most once per change of weights.bin: after a pass it writes `.verified` into the bundle
+  /// (weights.bin's size, inode, modification and status-change times in ns, and the recorded hash); when that stamp
+  /// still matches, only the extra files (small) are hashed. Any write to weights.bin changes its status-change time
+  /// (ctime, which no user call can set back), so corrupt or replaced weights are hashed again. A bundle whose
+  /// directory is not writable is hashed at every call. Returns true when weights.bin was hashed. Throws as
+  /// verify_checksums().
+  bool verify_checksums_once() const;
+
   const std::string& dir() const { return dir_; }
   const std::string& family() const { return family_; }
   int format_version() const { return format_version_; }
@@ -81,6 +89,8 @@ class Bundle {
  private:
   Bundle() = default;
   struct Impl;
+  void verify_extra_files() const;
+
   std::string dir_;
   std::string family_;
   int format_version_ = 0;
