@@ -1,0 +1,24 @@
+// Fuzz target: a .safetensors file (header JSON and data region), opened from a temporary file as checkpoints are.
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "edgevl/error.h"
+#include "edgevl/qnn/safetensors.h"
+#include "fuzz_target.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const std::string path = "/tmp/edgevl-fuzz-" + std::to_string(::getpid()) + ".safetensors";
+  if (FILE* f = std::fopen(path.c_str(), "wb")) {
+    if (size) std::fwrite(data, 1, size, f);
+    std::fclose(f);
+  }
+  try {
+    const auto file = edgevl::qnn::SafetensorsFile::open(path);
+    for (const std::string& n : file->names()) (void)n;
+  } catch (const edgevl::Error&) {
+  }
+  std::remove(path.c_str());
+  return 0;
+}

@@ -1,0 +1,26 @@
+// Fuzz target: a tokenizer.json file (loaded from a temporary file, as Tokenizer::from_file reads files), then one
+// encode/decode of a fixed text with whatever loaded.
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "edgevl/error.h"
+#include "edgevl/llm/tokenizer.h"
+#include "fuzz_target.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const std::string path = "/tmp/edgevl-fuzz-tokenizer-" + std::to_string(::getpid()) + ".json";
+  if (FILE* f = std::fopen(path.c_str(), "wb")) {
+    if (size) std::fwrite(data, 1, size, f);
+    std::fclose(f);
+  }
+  try {
+    const auto tok = edgevl::llm::Tokenizer::from_file(path);
+    const auto ids = tok->encode("Describe the image. <|im_end|> héllo 123");
+    (void)tok->decode(ids);
+  } catch (const edgevl::Error&) {
+  }
+  std::remove(path.c_str());
+  return 0;
+}
