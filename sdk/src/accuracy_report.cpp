@@ -128,7 +128,7 @@ AccuracyReport compare_bundles(const std::string& float_bundle, const std::strin
   const std::shared_ptr<Model::Impl> qimpl = open_model_impl(quantized_bundle, qo);
   const engine::BundleInfo& fi = fimpl->engine->info();
   const engine::BundleInfo& qi = qimpl->engine->info();
-  if (fi.vocab_size != qi.vocab_size || fi.num_layers != qi.num_layers || fi.hidden != qi.hidden)
+  if (fi.llm.vocab_size != qi.llm.vocab_size || fi.llm.num_layers != qi.llm.num_layers || fi.llm.hidden != qi.llm.hidden)
     throw Error(ErrorCode::kInvalidArgument, "accuracy report: " + float_bundle + " and " + quantized_bundle +
                                                  " are not the same model (vocabulary, layers or hidden size differ)");
   const Model fmodel = Model::from_impl(fimpl), qmodel = Model::from_impl(qimpl);
@@ -185,7 +185,7 @@ AccuracyReport compare_bundles(const std::string& float_bundle, const std::strin
         continue;
       }
       logits_acc.add(flogits.data(), logits.data(), logits.size());
-      const size_t V = size_t(fi.vocab_size);
+      const size_t V = size_t(fi.llm.vocab_size);
       for (size_t p = 0; p < ids.size(); ++p)
         top1_same += argmax(flogits.data() + p * V, V) == argmax(logits.data() + p * V, V);
       rep.top1_positions += ids.size();

@@ -44,8 +44,8 @@ std::shared_ptr<Model::Impl> open_model_impl(const std::string& bundle_path, con
   const std::string pp = impl->engine->preprocessor_config_path();
   if (!pp.empty()) {
     impl->preprocess = vision::load_preprocessor_config(pp);
-    vision::check_matches_vision(impl->preprocess, bi.vit_patch_size, bi.vit_temporal_patch_size,
-                                 bi.vit_spatial_merge_size, pp);
+    vision::check_matches_vision(impl->preprocess, bi.vit.patch_size, bi.vit.temporal_patch_size,
+                                 bi.vit.spatial_merge_size, pp);
   }
   impl->preprocess.min_pixels = bi.min_pixels;
   impl->preprocess.max_pixels = bi.max_pixels;
@@ -57,7 +57,7 @@ std::shared_ptr<Model::Impl> open_model_impl(const std::string& bundle_path, con
   info.context_length = bi.context_length;
   info.prefill_chunk = bi.chunk;
   info.vit_buckets = bi.vit_buckets;
-  info.vocab_size = bi.vocab_size;
+  info.vocab_size = bi.llm.vocab_size;
   info.eos_token_ids = bi.eos_token_ids;
   info.decode_weight_bytes = engine::constant_bytes_read_per_run(impl->engine->bundle().graph(bi.decode_graph));
 
@@ -67,10 +67,10 @@ std::shared_ptr<Model::Impl> open_model_impl(const std::string& bundle_path, con
   const auto im_end = impl->tokenizer->token_to_id("<|im_end|>");
   if (!im_end) throw Error(ErrorCode::kCorruptFile, "model bundle " + bundle_path + ": tokenizer has no <|im_end|> token");
   impl->im_end_id = *im_end;
-  if (static_cast<int64_t>(impl->tokenizer->vocab_size()) > bi.vocab_size)
+  if (static_cast<int64_t>(impl->tokenizer->vocab_size()) > bi.llm.vocab_size)
     throw Error(ErrorCode::kCorruptFile, "model bundle " + bundle_path + ": tokenizer has " +
                                              std::to_string(impl->tokenizer->vocab_size()) + " ids but the model only " +
-                                             std::to_string(bi.vocab_size));
+                                             std::to_string(bi.llm.vocab_size));
   return impl;
 }
 

@@ -142,7 +142,7 @@ TEST_F(DemoReference, PreprocessingAndPromptIdsMatch) {
 }
 
 TEST_F(DemoReference, VisionEmbeddingsLogitsAndGreedyTokensMatch) {
-  const int64_t V = eng_->info().vocab_size;
+  const int64_t V = eng_->info().llm.vocab_size;
   for (const auto& r : manifest_["references"]) {
     SCOPED_TRACE(r["image"].get<std::string>() + " / " + r["question"].get<std::string>());
     // Vision tower on the reference pixel values (isolates the model from preprocessing).
@@ -198,7 +198,7 @@ TEST_F(DemoReference, QuantizedLogitsSqnr) {
   std::string err;
   const std::string calibration = demo_test::generate_calibration_set("calibration-ref", &err);
   ASSERT_FALSE(calibration.empty()) << err;
-  const int64_t V = eng_->info().vocab_size;
+  const int64_t V = eng_->info().llm.vocab_size;
   struct Variant {
     const char* name;
     Precision precision;

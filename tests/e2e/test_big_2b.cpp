@@ -130,12 +130,12 @@ TEST(Big2B, CompileOpenRunSharedWeights) {
   const engine::BundleInfo& info = eng->info();
   std::mt19937 rng(7);
   std::normal_distribution<float> nd(0.f, 1.f);
-  std::vector<float> pv(size_t(1024 * info.patch_dim()));
+  std::vector<float> pv(size_t(1024 * info.vit.patch_dim()));
   for (float& x : pv) x = nd(rng);
   t0 = std::chrono::steady_clock::now();
   std::vector<float> img = eng->encode_image(pv.data(), 1024, {{1, 32, 32}});
   const double vit_s = secs_since(t0);
-  ASSERT_EQ(img.size(), size_t(256 * info.hidden));
+  ASSERT_EQ(img.size(), size_t(256 * info.llm.hidden));
   EXPECT_TRUE(all_finite(img));
 
   // One prefill chunk (32 text tokens) and one decode step.
@@ -145,7 +145,7 @@ TEST(Big2B, CompileOpenRunSharedWeights) {
   t0 = std::chrono::steady_clock::now();
   std::vector<float> logits = eng->prefill(*seq, ids, {});
   const double prefill_s = secs_since(t0);
-  ASSERT_EQ(logits.size(), size_t(info.vocab_size));
+  ASSERT_EQ(logits.size(), size_t(info.llm.vocab_size));
   EXPECT_TRUE(all_finite(logits));
   t0 = std::chrono::steady_clock::now();
   std::vector<float> dl = eng->decode(*seq, 151645);

@@ -46,7 +46,7 @@ class EngineTest : public ::testing::Test {
     const auto& info = eng_->info();
     std::mt19937 rng(seed);
     std::normal_distribution<float> nd(0.f, 1.f);
-    std::vector<float> pv(size_t(gh * gw * info.patch_dim()));
+    std::vector<float> pv(size_t(gh * gw * info.vit.patch_dim()));
     for (float& x : pv) x = nd(rng);
     engine::ImageInput in;
     in.grid_thw = {1, gh, gw};
@@ -92,7 +92,7 @@ TEST_F(EngineTest, ImageCountMismatchAndBadIdsAreRejected) {
   bad.embeds.pop_back();
   EXPECT_EQ(error_code_of([&] { eng_->prefill(*seq, ids, {bad}); }), ErrorCode::kInvalidArgument);
   std::vector<int32_t> oov = text(4);
-  oov[2] = eng_->info().vocab_size;
+  oov[2] = eng_->info().llm.vocab_size;
   EXPECT_EQ(error_code_of([&] { eng_->prefill(*seq, oov, {}); }), ErrorCode::kInvalidArgument);
   EXPECT_EQ(error_code_of([&] { eng_->prefill(*seq, {}, {}); }), ErrorCode::kInvalidArgument);
   EXPECT_EQ(error_code_of([&] { eng_->decode(*seq, -1); }), ErrorCode::kInvalidArgument);
@@ -103,10 +103,10 @@ TEST_F(EngineTest, ImageCountMismatchAndBadIdsAreRejected) {
 }
 
 TEST_F(EngineTest, ImageLargerThanEveryBucketIsUnsupported) {
-  std::vector<float> pv(size_t(20 * eng_->info().patch_dim()), 0.f);
+  std::vector<float> pv(size_t(20 * eng_->info().vit.patch_dim()), 0.f);
   // odd gw
   EXPECT_EQ(error_code_of([&] { eng_->encode_image(pv.data(), 20, {{1, 4, 5}}); }), ErrorCode::kInvalidArgument);
-  std::vector<float> big(size_t(80 * eng_->info().patch_dim()), 0.f);
+  std::vector<float> big(size_t(80 * eng_->info().vit.patch_dim()), 0.f);
   EXPECT_EQ(error_code_of([&] { eng_->encode_image(big.data(), 80, {{1, 8, 10}}); }), ErrorCode::kUnsupported);
 }
 
@@ -176,7 +176,7 @@ TEST_F(EngineTest, CompileAndOpenErrors) {
 // transposed copy made by lowering), and the prefill and decode heads point at the embedding graph's table bytes.
 TEST_F(EngineTest, TiedHeadStoresEmbeddingTableOnce) {
   const auto& info = eng_->info();
-  ASSERT_TRUE(info.tie_word_embeddings);
+  ASSERT_TRUE(info.llm.tie_word_embeddings);
   const qnn::Bundle& bundle = eng_->bundle();
   const qnn::Graph& eg = bundle.graph(info.embed_graph);
   const uint8_t* table = eg.tensor(eg.find(info.embed_tensor)).data.data;
@@ -189,7 +189,7 @@ TEST_F(EngineTest, TiedHeadStoresEmbeddingTableOnce) {
     for (const qnn::Tensor& t : g.tensors()) {
       if (t.kind != qnn::TensorKind::kConstant) continue;
       if (seen.insert(t.data.data).second) distinct_bytes += t.nbytes();
-      if (t.num_elements() == info.vocab_size * info.hidden) table_sized.insert(t.data.data);
+      if (t.num_elements() == info.llm.vocab_size * info.llm.hidden) table_sized.insert(t.data.data);
     }
   }
   EXPECT_EQ(table_sized, std::set<const uint8_t*>{table});

@@ -17,30 +17,44 @@ void get(const nlohmann::json& j, const char* key, T& out) {
   }
 }
 
+// The manifest keys of each config's fields, walked by to_json and from_json alike (one mapping per struct).
+template <typename Vit, typename F>
+void vit_fields(Vit& v, F&& f) {
+  f("depth", v.depth);
+  f("embed_dim", v.embed_dim);
+  f("num_heads", v.num_heads);
+  f("mlp_hidden", v.mlp_hidden);
+  f("in_channels", v.in_channels);
+  f("patch_size", v.patch_size);
+  f("temporal_patch_size", v.temporal_patch_size);
+  f("spatial_merge_size", v.spatial_merge_size);
+}
+
+template <typename Llm, typename F>
+void llm_fields(Llm& c, F&& f) {
+  f("hidden_size", c.hidden);
+  f("intermediate_size", c.intermediate);
+  f("num_hidden_layers", c.num_layers);
+  f("num_attention_heads", c.num_heads);
+  f("num_key_value_heads", c.num_kv_heads);
+  f("head_dim", c.head_dim);
+  f("vocab_size", c.vocab_size);
+  f("rms_norm_eps", c.rms_eps);
+  f("rope_theta", c.rope_theta);
+  f("mrope_section", c.mrope_section);
+  f("tie_word_embeddings", c.tie_word_embeddings);
+}
+
 }  // namespace
 
 nlohmann::json BundleInfo::to_json() const {
   nlohmann::json j;
   j["metadata_version"] = kMetadataVersion;
-  j["vision"] = {{"depth", vit_depth},
-                 {"embed_dim", vit_embed_dim},
-                 {"num_heads", vit_num_heads},
-                 {"mlp_hidden", vit_mlp_hidden},
-                 {"in_channels", vit_in_channels},
-                 {"patch_size", vit_patch_size},
-                 {"temporal_patch_size", vit_temporal_patch_size},
-                 {"spatial_merge_size", vit_spatial_merge_size}};
-  j["text"] = {{"hidden_size", hidden},
-               {"intermediate_size", intermediate},
-               {"num_hidden_layers", num_layers},
-               {"num_attention_heads", num_heads},
-               {"num_key_value_heads", num_kv_heads},
-               {"head_dim", head_dim},
-               {"vocab_size", vocab_size},
-               {"rms_norm_eps", rms_eps},
-               {"rope_theta", rope_theta},
-               {"mrope_section", mrope_section},
-               {"tie_word_embeddings", tie_word_embeddings}};
+  nlohmann::json v = nlohmann::json::object(), t = nlohmann::json::object();
+  vit_fields(vit, [&](const char* key, const auto& value) { v[key] = value; });
+  llm_fields(llm, [&](const char* key, const auto& value) { t[key] = value; });
+  j["vision"] = v;
+  j["text"] = t;
   j["ids"] = {{"image_token_id", image_token_id},
               {"vision_start_token_id", vision_start_token_id},
               {"vision_end_token_id", vision_end_token_id},
@@ -71,25 +85,15 @@ BundleInfo BundleInfo::from_json(const nlohmann::json& j) {
   get(j, "text", t);
   get(j, "ids", ids);
   get(j, "graphs", g);
-  get(v, "depth", b.vit_depth);
-  get(v, "embed_dim", b.vit_embed_dim);
-  get(v, "num_heads", b.vit_num_heads);
-  get(v, "mlp_hidden", b.vit_mlp_hidden);
-  get(v, "in_channels", b.vit_in_channels);
-  get(v, "patch_size", b.vit_patch_size);
-  get(v, "temporal_patch_size", b.vit_temporal_patch_size);
-  get(v, "spatial_merge_size", b.vit_spatial_merge_size);
-  get(t, "hidden_size", b.hidden);
-  get(t, "intermediate_size", b.intermediate);
-  get(t, "num_hidden_layers", b.num_layers);
-  get(t, "num_attention_heads", b.num_heads);
-  get(t, "num_key_value_heads", b.num_kv_heads);
-  get(t, "head_dim", b.head_dim);
-  get(t, "vocab_size", b.vocab_size);
-  get(t, "rms_norm_eps", b.rms_eps);
-  get(t, "rope_theta", b.rope_theta);
-  get(t, "mrope_section", b.mrope_section);
-  get(t, "tie_word_embeddings", b.tie_word_embeddings);
+  vit_fields(b.vit, [&](const char* key, auto& value) { get(v, key, value); });
+  llm_fields(b.llm, [&](const char* key, auto& value) { get(t, key, value); });
+  b.vit.out_hidden = b.llm.hidden;
+  try {
+    b.vit.validate();
+    b.llm.validate();
+  } catch (const Error& e) {
+    throw Error(ErrorCode::kCorruptFile, std::string("bundle model metadata: ") + e.what());
+  }
   get(ids, "image_token_id", b.image_token_id);
   get(ids, "vision_start_token_id", b.vision_start_token_id);
   get(ids, "vision_end_token_id", b.vision_end_token_id);
@@ -114,9 +118,8 @@ BundleInfo BundleInfo::from_json(const nlohmann::json& j) {
   get(g, "decode", b.decode_graph);
   get(g, "embed", b.embed_graph);
   get(j, "embed_tensor", b.embed_tensor);
-  if (b.hidden <= 0 || b.vocab_size <= 0 || b.num_layers <= 0 || b.num_kv_heads <= 0 || b.head_dim <= 0 ||
-      b.chunk <= 0 || b.context_length < b.chunk || b.vit_buckets.empty())
-    throw Error(ErrorCode::kCorruptFile, "bundle model metadata: non-positive dimension, context length or chunk");
+  if (b.chunk <= 0 || b.context_length < b.chunk || b.vit_buckets.empty())
+    throw Error(ErrorCode::kCorruptFile, "bundle model metadata: non-positive context length or chunk, or no ViT bucket");
   return b;
 }
 

@@ -9,7 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "edgevl/llm/llm_config.h"
 #include "edgevl/models/qwen2vl_recipe.h"
+#include "edgevl/vision/vit_config.h"
 
 namespace edgevl::engine {
 
@@ -19,14 +21,9 @@ inline constexpr const char* kQwen2VLFamily = "qwen2vl";
 inline constexpr int kMetadataVersion = 1;
 
 struct BundleInfo {
-  // vision tower
-  int vit_depth = 0, vit_embed_dim = 0, vit_num_heads = 0, vit_mlp_hidden = 0, vit_in_channels = 3, vit_patch_size = 14,
-      vit_temporal_patch_size = 2, vit_spatial_merge_size = 2;
-  // text model
-  int hidden = 0, intermediate = 0, num_layers = 0, num_heads = 0, num_kv_heads = 0, head_dim = 0, vocab_size = 0;
-  float rms_eps = 1e-6f, rope_theta = 1e6f;
-  std::array<int, 3> mrope_section{16, 24, 24};
-  bool tie_word_embeddings = true;
+  // The model's dimensions, one copy each: the graphs are built from them at compile and the engine runs them at open.
+  vision::VitConfig vit;  ///< the vision tower; vit.out_hidden == llm.hidden
+  llm::LlmConfig llm;     ///< the text model
   // special ids
   int32_t image_token_id = 151655, vision_start_token_id = 151652, vision_end_token_id = 151653;
   std::vector<int32_t> eos_token_ids{151645, 151643};
@@ -43,7 +40,6 @@ struct BundleInfo {
   std::string prefill_graph, decode_graph, embed_graph = "llm.embed";
   std::string embed_tensor = "model.embed_tokens.weight";  ///< constant of embed_graph holding the table [vocab, hidden]
 
-  int64_t patch_dim() const { return int64_t(vit_in_channels) * vit_temporal_patch_size * vit_patch_size * vit_patch_size; }
 
   nlohmann::json to_json() const;
   /// Throws edgevl::Error kCorruptFile naming the missing/ill-typed key, kUnsupported for another metadata version.

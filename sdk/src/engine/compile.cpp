@@ -19,7 +19,6 @@
 #include "edgevl/vision/preprocessor_config.h"
 #include "edgevl/vision/vit_graph.h"
 #include "edgevl/vision/vit_inputs.h"
-#include "engine/config_mapping.h"
 #include "engine/engine.h"
 #include "engine/weight_provider.h"
 
@@ -59,29 +58,30 @@ BundleInfo info_from_checkpoint(const models::Qwen2VLCheckpoint& ck) {
   if (c.text.mrope_section.size() != 3)
     throw Error(ErrorCode::kUnsupported, ck.dir() + "/config.json: mrope_section must have 3 entries");
   BundleInfo b;
-  b.vit_depth = int(c.vision.depth);
-  b.vit_embed_dim = int(c.vision.embed_dim);
-  b.vit_num_heads = int(c.vision.num_heads);
-  b.vit_mlp_hidden = int(c.vision.mlp_dim());
-  b.vit_in_channels = int(c.vision.in_channels);
-  b.vit_patch_size = int(c.vision.patch_size);
-  b.vit_temporal_patch_size = int(c.vision.temporal_patch_size);
-  b.vit_spatial_merge_size = int(c.vision.spatial_merge_size);
+  b.vit.depth = int(c.vision.depth);
+  b.vit.embed_dim = int(c.vision.embed_dim);
+  b.vit.num_heads = int(c.vision.num_heads);
+  b.vit.mlp_hidden = int(c.vision.mlp_dim());
+  b.vit.in_channels = int(c.vision.in_channels);
+  b.vit.patch_size = int(c.vision.patch_size);
+  b.vit.temporal_patch_size = int(c.vision.temporal_patch_size);
+  b.vit.spatial_merge_size = int(c.vision.spatial_merge_size);
   if (c.vision.hidden_size != c.text.hidden_size)
     throw Error(ErrorCode::kUnsupported, ck.dir() + "/config.json: vision_config.hidden_size " +
                                              std::to_string(c.vision.hidden_size) + " differs from the text hidden_size " +
                                              std::to_string(c.text.hidden_size));
-  b.hidden = int(c.text.hidden_size);
-  b.intermediate = int(c.text.intermediate_size);
-  b.num_layers = int(c.text.num_hidden_layers);
-  b.num_heads = int(c.text.num_attention_heads);
-  b.num_kv_heads = int(c.text.num_key_value_heads);
-  b.head_dim = int(c.text.head_dim());
-  b.vocab_size = int(c.text.vocab_size);
-  b.rms_eps = float(c.text.rms_norm_eps);
-  b.rope_theta = float(c.text.rope_theta);
-  for (int i = 0; i < 3; ++i) b.mrope_section[size_t(i)] = int(c.text.mrope_section[size_t(i)]);
-  b.tie_word_embeddings = ck.lm_head_tied();
+  b.llm.hidden = int(c.text.hidden_size);
+  b.vit.out_hidden = b.llm.hidden;
+  b.llm.intermediate = int(c.text.intermediate_size);
+  b.llm.num_layers = int(c.text.num_hidden_layers);
+  b.llm.num_heads = int(c.text.num_attention_heads);
+  b.llm.num_kv_heads = int(c.text.num_key_value_heads);
+  b.llm.head_dim = int(c.text.head_dim());
+  b.llm.vocab_size = int(c.text.vocab_size);
+  b.llm.rms_eps = float(c.text.rms_norm_eps);
+  b.llm.rope_theta = float(c.text.rope_theta);
+  for (int i = 0; i < 3; ++i) b.llm.mrope_section[size_t(i)] = int(c.text.mrope_section[size_t(i)]);
+  b.llm.tie_word_embeddings = ck.lm_head_tied();
   b.image_token_id = int32_t(c.image_token_id);
   b.vision_start_token_id = int32_t(c.vision_start_token_id);
   b.vision_end_token_id = int32_t(c.vision_end_token_id);
@@ -98,7 +98,7 @@ BundleInfo info_from_checkpoint(const models::Qwen2VLCheckpoint& ck) {
 qnn::Graph build_embed_graph(const BundleInfo& info, const qnn::WeightProvider& weights) {
   qnn::GraphBuilder b(info.embed_graph);
   qnn::TensorId ids = b.input("ids", {1}, qnn::DType::kInt32);
-  qnn::TensorId table = qnn::require_weight(b, weights, info.embed_tensor, {info.vocab_size, info.hidden});
+  qnn::TensorId table = qnn::require_weight(b, weights, info.embed_tensor, {info.llm.vocab_size, info.llm.hidden});
   b.output(b.gather(table, ids, 0, "embed_lookup"), "embeds");
   return b.finish();
 }
@@ -200,7 +200,7 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
   // Every weight's recipe choice is made now, so a recipe that cannot be applied (e.g. LPBQ forced on a layer whose
   // input channels are not a multiple of the block size) fails before any long work.
   for (const models::ExpectedTensor& t : ck->expected())
-    models::checkpoint_weight_quant(recipe, t.name, t.shape, info.vocab_size, info.embed_tensor, nullptr);
+    models::checkpoint_weight_quant(recipe, t.name, t.shape, info.llm.vocab_size, info.embed_tensor, nullptr);
   info.context_length = options.context_length;
   info.chunk = options.chunk;
 
@@ -208,7 +208,7 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
   vision::PreprocessorConfig pre;
   if (fs::exists(pre_path)) {
     pre = vision::load_preprocessor_config(pre_path);
-    vision::check_matches_vision(pre, info.vit_patch_size, info.vit_temporal_patch_size, info.vit_spatial_merge_size,
+    vision::check_matches_vision(pre, info.vit.patch_size, info.vit.temporal_patch_size, info.vit.spatial_merge_size,
                                  pre_path);
   }
   info.min_pixels = pre.min_pixels;
@@ -216,15 +216,17 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
   if (info.max_pixels < info.min_pixels) info.min_pixels = info.max_pixels;
   std::vector<int64_t> buckets = options.vit_buckets;
   if (buckets.empty())
-    buckets = vision::default_vit_buckets(info.max_pixels, info.vit_patch_size, info.vit_spatial_merge_size);
+    buckets = vision::default_vit_buckets(info.max_pixels, info.vit.patch_size, info.vit.spatial_merge_size);
   std::sort(buckets.begin(), buckets.end());
   buckets.erase(std::unique(buckets.begin(), buckets.end()), buckets.end());
   info.vit_buckets = buckets;
   info.prefill_graph = llm::llm_prefill_graph_name(options.chunk);
   info.decode_graph = llm::llm_decode_graph_name();
 
-  const vision::VitConfig vit = vit_config_from_info(info);
-  const llm::LlmConfig llm_cfg = llm_config_from_info(info);
+  info.vit.validate();
+  info.llm.validate();
+  const vision::VitConfig& vit = info.vit;
+  const llm::LlmConfig& llm_cfg = info.llm;
   CompileSummary s;
   qnn::BundleWriterOptions wo;
   wo.family = kQwen2VLFamily;
@@ -248,7 +250,7 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
     if (quantize_weights)
       weights.set_quantize_as([&](const std::string& name, const std::vector<int64_t>& shape) {
         std::vector<std::string> n;
-        auto spec = models::checkpoint_weight_quant(r, name, shape, info.vocab_size, info.embed_tensor, &n);
+        auto spec = models::checkpoint_weight_quant(r, name, shape, info.llm.vocab_size, info.embed_tensor, &n);
         notes.insert(n.begin(), n.end());
         if (spec) quantized_weights.insert(name);
         return spec;

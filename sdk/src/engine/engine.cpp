@@ -13,7 +13,6 @@
 #include "edgevl/qnn/layers.h"
 #include "edgevl/vision/vit_graph.h"
 #include "edgevl/vision/vit_inputs.h"
-#include "engine/config_mapping.h"
 
 namespace edgevl::engine {
 
@@ -56,8 +55,8 @@ std::shared_ptr<const Qwen2VLEngine> Qwen2VLEngine::open(const std::string& bund
   im.prepare.float_mode = options.float_mode.value_or(e->info_.recipe.float_mode);
   im.prepare.num_threads = options.num_threads;
   im.vit_observer = options.vit_observer;
-  im.vit = vit_config_from_info(e->info_);
-  im.llm = llm_config_from_info(e->info_);
+  im.vit = e->info_.vit;
+  im.llm = e->info_.llm;
 
   const qnn::Graph& eg = e->bundle_->graph(e->info_.embed_graph);
   qnn::TensorId tid = eg.find(e->info_.embed_tensor);
@@ -65,8 +64,8 @@ std::shared_ptr<const Qwen2VLEngine> Qwen2VLEngine::open(const std::string& bund
     throw Error(ErrorCode::kCorruptFile, "bundle " + bundle_dir + ": graph " + e->info_.embed_graph +
                                              " has no tensor " + e->info_.embed_tensor);
   const qnn::Tensor& t = eg.tensor(tid);
-  if (t.kind != qnn::TensorKind::kConstant || t.shape.size() != 2 || t.shape[0] != e->info_.vocab_size ||
-      t.shape[1] != e->info_.hidden ||
+  if (t.kind != qnn::TensorKind::kConstant || t.shape.size() != 2 || t.shape[0] != e->info_.llm.vocab_size ||
+      t.shape[1] != e->info_.llm.hidden ||
       (t.dtype != qnn::DType::kFloat32 && t.dtype != qnn::DType::kFloat16 && t.dtype != qnn::DType::kInt8) ||
       (t.dtype == qnn::DType::kInt8 &&
        (t.quant.kind != qnn::QuantEncoding::Kind::kAxisScaleOffset || t.quant.axis != 0)))
@@ -104,7 +103,7 @@ std::string Qwen2VLEngine::preprocessor_config_path() const {
 }
 
 std::vector<float> Qwen2VLEngine::embed(const std::vector<int32_t>& ids) const {
-  std::vector<float> out(ids.size() * size_t(info_.hidden));
+  std::vector<float> out(ids.size() * size_t(info_.llm.hidden));
   llm::embed_tokens(impl_->table, ids.data(), int64_t(ids.size()), out.data());
   return out;
 }
@@ -130,7 +129,7 @@ std::vector<float> Qwen2VLEngine::encode_image(const float* pixel_values, int64_
     ge = slot.get();
   }
   const int64_t hd = im.vit.head_dim();
-  std::vector<float> out(size_t(bucket / 4) * size_t(info_.hidden));
+  std::vector<float> out(size_t(bucket / 4) * size_t(info_.llm.hidden));
   {
     std::lock_guard<std::mutex> lock(ge->mu);
     // A graph built for quantized attention takes a keep mask (1 attend / 0 masked) instead of the additive one.
@@ -141,23 +140,23 @@ std::vector<float> Qwen2VLEngine::encode_image(const float* pixel_values, int64_
                   {"rope_sin", {in.rope_sin.data(), {bucket, hd}, qnn::DType::kFloat32}},
                   {keep ? qnn::kKeepMaskInput : "attn_mask",
                    {in.attn_mask.data(), {bucket, bucket}, qnn::DType::kFloat32}}},
-                 {{"image_embeds", {out.data(), {bucket / 4, info_.hidden}, qnn::DType::kFloat32}}});
+                 {{"image_embeds", {out.data(), {bucket / 4, info_.llm.hidden}, qnn::DType::kFloat32}}});
   }
-  out.resize(size_t(num_patches / 4) * size_t(info_.hidden));  // keep the valid rows, drop the bucket padding
+  out.resize(size_t(num_patches / 4) * size_t(info_.llm.hidden));  // keep the valid rows, drop the bucket padding
   return out;
 }
 
 std::unique_ptr<Sequence> Qwen2VLEngine::new_sequence() const {
-  llm::KvCache cache(info_.num_layers, info_.num_kv_heads, info_.context_length, info_.head_dim, impl_->kv_dtype);
+  llm::KvCache cache(info_.llm.num_layers, info_.llm.num_kv_heads, info_.context_length, info_.llm.head_dim, impl_->kv_dtype);
   return std::unique_ptr<Sequence>(
-      new Sequence(std::move(cache), llm::MropeState(info_.image_token_id, info_.vit_spatial_merge_size)));
+      new Sequence(std::move(cache), llm::MropeState(info_.image_token_id, info_.vit.spatial_merge_size)));
 }
 
 std::vector<float> Qwen2VLEngine::prefill(Sequence& seq, const std::vector<int32_t>& ids,
                                           const std::vector<ImageInput>& images, bool all_logits) const {
   Impl& im = *impl_;
   const int64_t L = int64_t(ids.size());
-  const int64_t H = info_.hidden, V = info_.vocab_size, C = info_.chunk;
+  const int64_t H = info_.llm.hidden, V = info_.llm.vocab_size, C = info_.chunk;
   if (L == 0) throw Error(ErrorCode::kInvalidArgument, "prefill: no token ids given");
   if (seq.length() + L > info_.context_length)
     throw Error(ErrorCode::kContextOverflow,
@@ -224,7 +223,7 @@ std::vector<float> Qwen2VLEngine::decode(Sequence& seq, int32_t token) const {
   std::vector<float> x = embed({token});  // throws kInvalidArgument for an id outside the vocabulary
   llm::MropeState mrope = seq.mrope_;
   std::vector<llm::MropePosition> pos{mrope.append_text_token()};
-  std::vector<float> logits(size_t(info_.vocab_size));
+  std::vector<float> logits(size_t(info_.llm.vocab_size));
   {
     std::lock_guard<std::mutex> lock(im.decode.mu);
     llm::run_decoder_step(*im.decode.exe, im.llm, x.data(), pos, seq.cache_, logits.data());

@@ -150,7 +150,7 @@ int run(int argc, char** argv) {
     for (const auto& pv : pvs) {
       engine::ImageInput in;
       in.grid_thw = pv.grid_thw;
-      const size_t cnt = size_t(in.num_tokens() * info.hidden);
+      const size_t cnt = size_t(in.num_tokens() * info.llm.hidden);
       in.embeds.assign(all_embeds.begin() + long(off), all_embeds.begin() + long(off + cnt));
       off += cnt;
       inputs.push_back(std::move(in));
@@ -182,7 +182,7 @@ int run(int argc, char** argv) {
   auto t_pre = std::chrono::steady_clock::now();
   std::vector<float> prefill_logits = eng->prefill(*seq, ids, inputs, /*all_logits=*/true);
   report["prefill_ms"] = ms_since(t_pre);
-  const int64_t V = info.vocab_size;
+  const int64_t V = info.llm.vocab_size;
   std::vector<float> last(prefill_logits.end() - V, prefill_logits.end());
   std::vector<int32_t> dec_tokens;
   std::vector<float> dec_logits;
@@ -202,7 +202,7 @@ int run(int argc, char** argv) {
                      {pvs[i].num_patches, pvs[i].patch_dim});
   npy::write_npy(out + ".grid_thw.npy", grid_flat.data(), {n_img, 3});
   npy::write_npy(out + ".vision_embeds.npy", all_embeds.data(),
-                   {int64_t(all_embeds.size()) / info.hidden, int64_t(info.hidden)});
+                   {int64_t(all_embeds.size()) / info.llm.hidden, int64_t(info.llm.hidden)});
   npy::write_npy(out + ".prefill_logits.npy", prefill_logits.data(), {L, V});
   npy::write_npy(out + ".decode_tokens.npy", dec_tokens.data(), {int64_t(dec_tokens.size())});
   npy::write_npy(out + ".decode_logits.npy", dec_logits.data(), {int64_t(dec_tokens.size()), V});
