@@ -1,6 +1,4 @@
 // Fuzz target: a .safetensors file (header JSON and data region), opened from a temporary file as checkpoints are.
-#include <unistd.h>
-
 #include <cstdio>
 #include <string>
 
@@ -9,11 +7,7 @@
 #include "fuzz_target.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string path = "/tmp/edgevl-fuzz-" + std::to_string(::getpid()) + ".safetensors";
-  if (FILE* f = std::fopen(path.c_str(), "wb")) {
-    if (size) std::fwrite(data, 1, size, f);
-    std::fclose(f);
-  }
+  const std::string path = edgevl::fuzz::write_input_file(data, size, ".safetensors");
   try {
     const auto file = edgevl::qnn::SafetensorsFile::open(path);
     for (const std::string& n : file->names()) (void)n;

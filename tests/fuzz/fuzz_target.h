@@ -5,7 +5,25 @@
 // inputs and deterministic mutations of them as a regression test.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <string>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+
+namespace edgevl::fuzz {
+
+/// Writes the input to a per-process temporary file ending in `suffix` (for parsers that read files); returns its path.
+inline std::string write_input_file(const uint8_t* data, size_t size, const std::string& suffix) {
+  const std::string path = "/tmp/edgevl-fuzz-" + std::to_string(::getpid()) + suffix;
+  if (FILE* f = std::fopen(path.c_str(), "wb")) {
+    if (size) std::fwrite(data, 1, size, f);
+    std::fclose(f);
+  }
+  return path;
+}
+
+}  // namespace edgevl::fuzz

@@ -1,7 +1,5 @@
 // Fuzz target: a tokenizer.json file (loaded from a temporary file, as Tokenizer::from_file reads files), then one
 // encode/decode of a fixed text with whatever loaded.
-#include <unistd.h>
-
 #include <cstdio>
 #include <string>
 
@@ -10,11 +8,7 @@
 #include "fuzz_target.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string path = "/tmp/edgevl-fuzz-tokenizer-" + std::to_string(::getpid()) + ".json";
-  if (FILE* f = std::fopen(path.c_str(), "wb")) {
-    if (size) std::fwrite(data, 1, size, f);
-    std::fclose(f);
-  }
+  const std::string path = edgevl::fuzz::write_input_file(data, size, "-tokenizer.json");
   try {
     const auto tok = edgevl::llm::Tokenizer::from_file(path);
     const auto ids = tok->encode("Describe the image. <|im_end|> héllo 123");
