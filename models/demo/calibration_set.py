@@ -27,7 +27,7 @@ def main():
     ap.add_argument("--seed", type=int, default=CALIBRATION_SEED)
     args = ap.parse_args()
     assert args.seed != eval_set.EVAL_SEED
-    questions, _ = eval_set.generate(args.out_dir, args.n, 2, args.seed)
+    questions, _, _ = eval_set.generate(args.out_dir, args.n, 2, args.seed, conversations=0)
     path = os.path.join(args.out_dir, "calibration.jsonl")
     with open(path, "w", encoding="utf-8") as f:
         for q in questions:

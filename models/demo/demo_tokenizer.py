@@ -13,7 +13,7 @@ import bpe_tokenizer  # noqa: E402
 import scenes  # noqa: E402
 
 SYSTEM_PROMPT = "You are a helpful assistant."
-NUM_MERGES = 400
+NUM_MERGES = 600
 
 
 def corpus() -> List[str]:
@@ -56,13 +56,33 @@ class Tokenizer:
 
     def prompt_ids(self, question: str, num_image_tokens: int) -> List[int]:
         """Token ids of prompt_text(); the pieces are split at special tokens, so encoding them separately is exact."""
-        head = self.encode("<|im_start|>system\n" + SYSTEM_PROMPT + "<|im_end|>\n<|im_start|>user\n<|vision_start|>")
-        tail = self.encode("<|vision_end|>" + question + "<|im_end|>\n<|im_start|>assistant\n")
-        return head + [self.image_pad] * num_image_tokens + tail
+        head = self.encode("<|im_start|>system\n" + SYSTEM_PROMPT + "<|im_end|>\n")
+        return head + self.turn_ids(question, num_image_tokens)[0]
 
-    def followup_ids(self, question: str) -> List[int]:
-        """Token ids of a further user turn after an assistant answer (multi-turn chat template)."""
-        return self.encode("\n<|im_start|>user\n" + question + "<|im_end|>\n<|im_start|>assistant\n")
+    def turn_ids(self, question: str, num_image_tokens: int = 0, name_end: int | None = None) -> Tuple[List[int], int]:
+        """Token ids of one user turn with the generation prompt: "<|im_start|>user\n", the image (when
+        num_image_tokens > 0), the question, "<|im_end|>\n<|im_start|>assistant\n" (Qwen2-VL chat template, image
+        before text as qwen2vl-demo sends it), and the index in those ids of the last token of the question's first
+        `name_end` characters (-1 when name_end is None): the shape name's token. The BPE pre-tokenizer splits words
+        apart, so the prefix's tokens are a prefix of the question's tokens (checked)."""
+        head = self.encode("<|im_start|>user\n")
+        if num_image_tokens > 0:
+            head += [self.vision_start] + [self.image_pad] * num_image_tokens + [self.vision_end]
+        q = self.encode(question)
+        name = -1
+        if name_end is not None:
+            prefix = self.encode(question[:name_end])
+            if q[:len(prefix)] != prefix:
+                raise ValueError(f"the tokens of {question[:name_end]!r} are not a prefix of those of {question!r}")
+            name = len(head) + len(prefix) - 1
+        return head + q + self.encode("<|im_end|>\n<|im_start|>assistant\n"), name
+
+    def followup_ids(self, question: str, num_image_tokens: int = 0, name_end: int | None = None) -> Tuple[List[int], int]:
+        """A further user turn after an assistant answer (which ended with <|im_end|>): "\n" then turn_ids(), as the
+        Session sends it; the name index is relative to the returned ids."""
+        nl = self.encode("\n")
+        ids, name = self.turn_ids(question, num_image_tokens, name_end)
+        return nl + ids, (name + len(nl) if name >= 0 else -1)
 
     def answer_ids(self, answer: str) -> List[int]:
         return self.encode(answer) + [self.im_end]

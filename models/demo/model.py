@@ -18,8 +18,8 @@ import torch.nn.functional as F
 @dataclass
 class VisionConfig:
     depth: int = 3
-    embed_dim: int = 96
-    num_heads: int = 3
+    embed_dim: int = 128
+    num_heads: int = 4
     mlp_ratio: float = 4.0
     in_channels: int = 3
     patch_size: int = 14
@@ -32,7 +32,7 @@ class VisionConfig:
 class TextConfig:
     vocab_size: int = 512
     hidden_size: int = 128
-    intermediate_size: int = 344
+    intermediate_size: int = 384
     num_hidden_layers: int = 3
     num_attention_heads: int = 4
     num_key_value_heads: int = 2
@@ -292,8 +292,9 @@ class Qwen2VL(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, pos: torch.Tensor, attn_mask: torch.Tensor,
                 pixel_values: Optional[torch.Tensor] = None, grid_thw=None,
-                image_embeds: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """input_ids [B, L], pos [3, B, L], attn_mask [B, L] (1 = real token) -> logits [B, L, V]."""
+                image_embeds: Optional[torch.Tensor] = None, hidden_layer: Optional[int] = None):
+        """input_ids [B, L], pos [3, B, L], attn_mask [B, L] (1 = real token) -> logits [B, L, V]; with
+        `hidden_layer` = i, (logits, the output of decoder layer i [B, L, hidden]) (training-only probes)."""
         x = self.model.embed_tokens(input_ids)
         if image_embeds is None and pixel_values is not None:
             image_embeds = self.visual(pixel_values, grid_thw)
@@ -306,7 +307,10 @@ class Qwen2VL(nn.Module):
         causal = torch.full((l, l), float("-inf")).triu(1)
         mask = causal.view(1, 1, l, l) + torch.where(attn_mask.bool(), 0.0, float("-inf")).view(b, 1, 1, l)
         cos, sin = mrope_cos_sin(pos, self.tcfg)
-        for layer in self.model.layers:
+        hidden = None
+        for i, layer in enumerate(self.model.layers):
             x = layer(x, cos, sin, mask)
-        x = self.model.norm(x)
-        return x @ self.model.embed_tokens.weight.t()
+            if i == hidden_layer:
+                hidden = x
+        logits = self.model.norm(x) @ self.model.embed_tokens.weight.t()
+        return logits if hidden_layer is None else (logits, hidden)

@@ -30,7 +30,11 @@ from model import Qwen2VL, TextConfig, VisionConfig, get_rope_index  # noqa: E40
 
 # Question mix. "describe" is learned first (it reads the visual tokens in order); the questions that must look a named
 # shape up among the visual tokens (color, where, exists) are the slow ones, so they get most of the samples.
-QTYPE_WEIGHTS = {"describe": 0.1, "color": 0.28, "count": 0.06, "where": 0.28, "exists": 0.28}
+QTYPE_WEIGHTS = {"describe": 0.12, "color": 0.25, "count": 0.08, "where": 0.3, "exists": 0.25}
+# Conversations: turns per conversation, and the chance that a later turn (then the last one) attaches a second image
+# and asks a two-image question.
+TURN_WEIGHTS = {1: 0.35, 2: 0.25, 3: 0.2, 4: 0.2}
+SECOND_IMAGE_P = 0.3
 HELDOUT_SEED = 4242
 
 
@@ -55,9 +59,10 @@ AUX_COVER = 0.15  # a visual token is labelled with a shape when the shape cover
 
 def token_labels(scene, grid) -> np.ndarray:
     """Training-only labels of each visual token (merge cell) [n, 5] int64: shape kind (0 = background, k + 1 =
-    SHAPES[k]), colour (same scheme), right half (0/1), bottom half (0/1) (-100 = ignored: cell centred on the midline),
-    and the index of the shape covering the cell in scene.shapes (-1 = none; collate makes it unique in the batch).
-    The cell geometry follows the preprocessing: the image is resized to gh*14 x gw*14 and cut into 28x28 cells."""
+    SHAPES[k]), colour (same scheme; -100 in a greyscale scene), right half (0/1), bottom half (0/1) (-100 = ignored:
+    cell centred on the midline), and the index of the shape covering the cell in scene.shapes (-1 = none; collate makes
+    it unique in the batch). The cell geometry follows the preprocessing: the image is resized to gh*14 x gw*14 and cut
+    into 28x28 cells."""
     _, gh, gw = grid
     rh, rw = gh * preprocess.PATCH, gw * preprocess.PATCH
     lab = np.asarray(Image.fromarray(scenes.label_map(scene)).resize((rw, rh), Image.NEAREST))
@@ -73,6 +78,8 @@ def token_labels(scene, grid) -> np.ndarray:
         out[c, 0] = scenes.SHAPES.index(s.kind) + 1
         out[c, 1] = scenes.COLOR_NAMES.index(s.color) + 1
         out[c, 4] = int(best[c])
+    if scene.grey:
+        out[:, 1] = -100
     cy, cx = np.divmod(np.arange(cells.shape[0]), gw // 2)
     for col, centre, half in ((2, cx * f + f // 2, rw / 2), (3, cy * f + f // 2, rh / 2)):
         out[:, col] = np.where(centre == half, -100, (centre > half).astype(np.int64))
@@ -109,49 +116,95 @@ class AuxHeads(torch.nn.Module):
         return loss, acc
 
 
-# Questions that name a shape the answer is about. In training, the position of the shape's name in the prompt is also
-# given the answer's first token as target (a training-only target: prompt positions' predictions are never used), so
-# that token learns to look its shape up among the visual tokens directly; the answer position then only copies it.
-# Without it, after 30 minutes these questions were still answered about a wrong shape half of the time.
+# Questions that name a shape of the image (color, where, exists). Two training-only targets at the position of the
+# shape's name in the question (prompt positions' predictions are never used at inference), so that the name itself
+# looks its shape up among the visual tokens and the answer position only has to copy what it found:
+#  - LookupHead: a linear probe on the output of decoder layer --lookup-layer at the name names the shape's colour,
+#    quadrant and presence. Diagnosis of the old model's left/right coin flip: its only lookup target was the answer's
+#    first token, which for "where" is "top"/"bottom" - the name position never had to tell left from right, and a
+#    probe on the final layer left too few layers after it to both find the shape and copy its column.
+#  - for color and exists, whose first answer token is the whole answer, the name position also predicts that token.
 LOOKUP_QTYPES = ("color", "where", "exists")
+LOOKUP_CLASSES = (len(scenes.COLOR_NAMES), len(scenes.QUADRANTS), 2)  # colour, quadrant, present
 
 
-def named_shape_position(tok, prompt) -> int:
-    """Index in `prompt` of the shape name in a lookup question: the token before the question's final "?"."""
-    qmark = tok.encode("?")[-1]
-    return len(prompt) - 1 - prompt[::-1].index(qmark) - 1
+class LookupHead(torch.nn.Module):
+    def __init__(self, hidden):
+        super().__init__()
+        self.proj = torch.nn.Linear(hidden, sum(LOOKUP_CLASSES))
+
+    def forward(self, hidden, rows, cols, targets):
+        """hidden [R, L, H]; rows, cols [m] the name positions; targets [m, 3] (colour, quadrant, present; -100 =
+        none) -> (summed cross-entropy, accuracy of the quadrant where known)."""
+        if len(rows) == 0:
+            return hidden.sum() * 0.0, 1.0
+        logits = self.proj(hidden[rows, cols]).split(LOOKUP_CLASSES, dim=-1)
+        loss = 0.0
+        for i, lg in enumerate(logits):
+            if bool((targets[:, i] != -100).any()):
+                loss = loss + torch.nn.functional.cross_entropy(lg, targets[:, i], ignore_index=-100)
+        keep = targets[:, 1] != -100
+        acc = float((logits[1].argmax(-1)[keep] == targets[keep, 1]).float().mean()) if bool(keep.any()) else 1.0
+        return loss, acc
 
 
 QUESTIONS_PER_IMAGE = 2  # independent conversations per scene in a training batch (one vision tower pass each scene)
 
 
-def sample(rng: np.random.Generator, tok, parity="even", qtype=None):
-    """One scene and QUESTIONS_PER_IMAGE independent single-turn conversations about it (question types distinct, drawn
-    by QTYPE_WEIGHTS; or one conversation of `qtype`). Each conversation has exactly the inference layout (system, image,
-    question, answer), so no answer can be read off another question's answer instead of the image.
-    Returns pixel values, grid, visual-token labels and `convs` [{seq, labels (-100 except answer tokens +
-    <|im_end|>), prompt, answer_text, qtype}]; prompt/answer_text/qtype of the first conversation also at top level."""
+def _prepare(scene, rng):
+    pv, grid = preprocess.preprocess(load_scene_image(scene, rng))
+    g = tuple(int(v) for v in grid[0])
+    return dict(pv=pv, grid=g, aux=token_labels(scene, g), tokens=g[0] * g[1] * g[2] // 4)
+
+
+def _weighted(rng, weights, allowed):
+    keys = [k for k in weights if k in allowed]
+    w = np.array([weights[k] for k in keys])
+    return keys[int(rng.choice(len(keys), p=w / w.sum()))]
+
+
+def conversation(rng, tok, scene, first, parity="even"):
+    """One conversation of 1-4 turns about `scene` (image `first`, a _prepare dict), each turn a question type drawn by
+    QTYPE_WEIGHTS among those the scene can answer; a later turn may attach a second image and ask a two-image question
+    (then it is the last turn). Returns dict(seq, targets [len(seq)] (token predicted at each position, -100 = none),
+    weights [len(seq)] (1/answer length on answer targets: every answer weighs the same), images [prepared images in
+    order], lookups [(position, colour, quadrant, present)], turns [(qtype, answer text)])."""
+    n_turns = int(rng.choice(list(TURN_WEIGHTS), p=list(TURN_WEIGHTS.values())))
+    seq = tok.encode("<|im_start|>system\n" + demo_tokenizer.SYSTEM_PROMPT + "<|im_end|>\n")
+    targets, weights = [-100] * len(seq), [0.0] * len(seq)
+    images, lookups, turns = [first], [], []
+    for t in range(n_turns):
+        image_tokens = first["tokens"] if t == 0 else 0
+        if t > 0 and t == n_turns - 1 and rng.random() < SECOND_IMAGE_P:
+            qt = scenes.TWO_IMAGE_QTYPES[int(rng.integers(len(scenes.TWO_IMAGE_QTYPES)))]
+            scene2, qa = scenes.second_scene(scene, qt, rng, parity)
+            images.append(_prepare(scene2, rng))
+            image_tokens = images[-1]["tokens"]
+        else:
+            qa = scenes.question(scene, _weighted(rng, QTYPE_WEIGHTS, scenes.qtypes_for(scene)), rng)
+        build = tok.turn_ids if t == 0 else tok.followup_ids
+        ids, name = build(qa.question, image_tokens, qa.name_end)
+        ans = tok.answer_ids(qa.answer)
+        start = len(seq)
+        seq += ids + ans
+        targets += [-100] * (len(ids) - 1) + ans + [-100]
+        weights += [0.0] * (len(ids) - 1) + [1.0 / len(ans)] * len(ans) + [0.0]
+        if qa.qtype in LOOKUP_QTYPES:
+            s = scene.shapes[qa.shape] if qa.shape is not None else None
+            lookups.append((start + name, scenes.COLOR_NAMES.index(s.color) if s and not scene.grey else -100,
+                            s.quadrant if s else -100, int(s is not None)))
+            if qa.qtype != "where":
+                targets[start + name] = ans[0]
+                weights[start + name] = 1.0
+        turns.append((qa.qtype, qa.answer))
+    return dict(seq=seq, targets=targets, weights=weights, images=images, lookups=lookups, turns=turns)
+
+
+def sample(rng: np.random.Generator, tok, parity="even"):
+    """One scene and QUESTIONS_PER_IMAGE independent conversations about it (sharing the scene's vision tower pass)."""
     scene = scenes.random_scene(rng, parity)
-    img = load_scene_image(scene, rng)
-    pv, grid = preprocess.preprocess(img)
-    if qtype is None:
-        w = np.array(list(QTYPE_WEIGHTS.values()))
-        qtypes = list(rng.choice(list(QTYPE_WEIGHTS), size=QUESTIONS_PER_IMAGE, replace=False, p=w / w.sum()))
-    else:
-        qtypes = [qtype]
-    t, gh, gw = (int(v) for v in grid[0])
-    n = t * gh * gw // 4
-    convs = []
-    for qt in qtypes:
-        q, a = scenes.question(scene, qt, rng)
-        p = tok.prompt_ids(q, n)
-        ans = tok.answer_ids(a)
-        labels = [-100] * len(p) + ans
-        if qt in LOOKUP_QTYPES:  # the shape named in the question ("... the circle?") also predicts the answer
-            labels[named_shape_position(tok, p) + 1] = ans[0]
-        convs.append(dict(seq=p + ans, labels=labels, prompt=p, answer_text=a, qtype=qt))
-    return dict(pv=pv, grid=(t, gh, gw), aux=token_labels(scene, (t, gh, gw)), convs=convs,
-                prompt=convs[0]["prompt"], answer_text=convs[0]["answer_text"], qtype=convs[0]["qtype"])
+    first = _prepare(scene, rng)
+    return [conversation(rng, tok, scene, first, parity) for _ in range(QUESTIONS_PER_IMAGE)]
 
 
 class Stream(torch.utils.data.IterableDataset):
@@ -166,51 +219,63 @@ class Stream(torch.utils.data.IterableDataset):
 
 
 def collate(samples, tcfg, pad_id):
-    """Batches every conversation of every scene: ids/labels/attention mask [R, L], M-RoPE positions [3, R, L] for R
-    conversations; pixel values and grids of the scenes; visual-token labels; the scene index of each conversation."""
-    rows = [(i, c) for i, s in enumerate(samples) for c in s["convs"]]
-    L = max(len(c["seq"]) for _, c in rows)
+    """Batches every conversation of every scene: ids/targets/weights/attention mask [R, L], M-RoPE positions [3, R, L]
+    for R conversations; pixel values and grids of the distinct images (a scene's image once, then second images);
+    visual-token labels; for each row the indices of its images; the lookup probe's rows, columns and targets."""
+    rows = [c for s in samples for c in s]
+    images, index = [], {}
+    for c in rows:
+        for im in c["images"]:
+            if id(im) not in index:
+                index[id(im)] = len(images)
+                images.append(im)
+    L = max(len(c["seq"]) for c in rows)
     R = len(rows)
     ids = torch.full((R, L), pad_id, dtype=torch.long)
-    labels = torch.full((R, L), -100, dtype=torch.long)
+    targets = torch.full((R, L), -100, dtype=torch.long)
+    weights = torch.zeros((R, L))
     am = torch.zeros((R, L), dtype=torch.long)
     pos = torch.zeros((3, R, L), dtype=torch.long)
-    for r, (i, c) in enumerate(rows):
-        seq = c["seq"]
-        ids[r, :len(seq)] = torch.tensor(seq)
-        am[r, :len(seq)] = 1
-        labels[r, :len(seq) - 1] = torch.tensor(c["labels"][1:])  # position t predicts token t+1
-        p, _ = get_rope_index(seq, [samples[i]["grid"]], tcfg)
-        pos[:, r, :len(seq)] = torch.tensor(p)
-    pv = torch.from_numpy(np.concatenate([s["pv"] for s in samples], axis=0))
-    grids = [s["grid"] for s in samples]
-    aux = np.concatenate([s["aux"] for s in samples], axis=0)
-    scene = np.repeat(np.arange(len(samples)), [len(s["aux"]) for s in samples])
-    per_scene = len(scenes.QUADRANTS)  # at most one shape per quadrant
-    aux[:, 4] = np.where(aux[:, 4] >= 0, aux[:, 4] + per_scene * scene, -1)  # shape ids unique in the batch
-    aux = torch.from_numpy(aux)
-    return ids, labels, am, pos, pv, grids, aux, [i for i, _ in rows]
+    lk_rows, lk_cols, lk_t = [], [], []
+    for r, c in enumerate(rows):
+        n = len(c["seq"])
+        ids[r, :n] = torch.tensor(c["seq"])
+        am[r, :n] = 1
+        targets[r, :n] = torch.tensor(c["targets"])
+        weights[r, :n] = torch.tensor(c["weights"])
+        p, _ = get_rope_index(c["seq"], [im["grid"] for im in c["images"]], tcfg)
+        pos[:, r, :n] = torch.tensor(p)
+        for col, *t in c["lookups"]:
+            lk_rows.append(r)
+            lk_cols.append(col)
+            lk_t.append(t)
+    pv = torch.from_numpy(np.concatenate([im["pv"] for im in images], axis=0))
+    aux = np.concatenate([im["aux"] for im in images], axis=0)
+    owner = np.repeat(np.arange(len(images)), [len(im["aux"]) for im in images])
+    per_image = len(scenes.QUADRANTS)  # at most one shape per quadrant
+    aux[:, 4] = np.where(aux[:, 4] >= 0, aux[:, 4] + per_image * owner, -1)  # shape ids unique in the batch
+    row_images = [[index[id(im)] for im in c["images"]] for c in rows]
+    lookup = (torch.tensor(lk_rows, dtype=torch.long), torch.tensor(lk_cols, dtype=torch.long),
+              torch.tensor(lk_t, dtype=torch.long).view(-1, 3))
+    return dict(ids=ids, targets=targets, weights=weights, am=am, pos=pos, pv=pv,
+                grids=[im["grid"] for im in images], aux=torch.from_numpy(aux), row_images=row_images, lookup=lookup)
 
 
-def answer_loss(logits, labels):
-    """Cross-entropy of the answer tokens, averaged within each conversation and then over conversations, so a one-word
-    answer ("red") weighs as much as a ten-token description. logits [R, L, V], labels [R, L] (-100 = not scored)."""
-    ce = torch.nn.functional.cross_entropy(logits.transpose(1, 2), labels, ignore_index=-100, reduction="none")
-    n = (labels != -100).sum(1).clamp(min=1)
-    return (ce.sum(1) / n).mean()
+def answer_loss(logits, targets, weights):
+    """Cross-entropy of the answer tokens weighted so that every answer weighs the same (a one-word answer "red" as much
+    as a ten-token description): weights are 1/answer length (collate). logits [R, L, V], targets/weights [R, L]."""
+    ce = torch.nn.functional.cross_entropy(logits.transpose(1, 2), targets, ignore_index=-100, reduction="none")
+    return (ce * weights).sum() / weights.sum().clamp(min=1e-6)
 
 
 @torch.no_grad()
-def greedy(model, tok, s, max_new=16):
-    tcfg = model.tcfg
-    emb = model.visual(torch.from_numpy(s["pv"]), [s["grid"]])
-    seq = list(s["prompt"])
-    out = []
+def greedy(model, tok, prompt, grids, image_embeds, max_new=24):
+    """Greedy answer ids (without the final <|im_end|>) to the prompt ids, whose images have `grids`."""
+    seq, out = list(prompt), []
     for _ in range(max_new):
-        p, _ = get_rope_index(seq, [s["grid"]], tcfg)
+        p, _ = get_rope_index(seq, grids, model.tcfg)
         ids = torch.tensor([seq])
-        logits = model(ids, torch.tensor(p).unsqueeze(1), torch.ones_like(ids), image_embeds=emb)
-        nxt = int(logits[0, -1].argmax())
+        nxt = int(model(ids, torch.tensor(p).unsqueeze(1), torch.ones_like(ids), image_embeds=image_embeds)[0, -1].argmax())
         if nxt in (tok.im_end, tok.endoftext):
             break
         out.append(nxt)
@@ -219,19 +284,22 @@ def greedy(model, tok, s, max_new=16):
 
 
 def evaluate(model, tok, n=250, seed=HELDOUT_SEED):
+    """Greedy accuracy per question type on `n` single questions about held-out scenes (odd sizes, own seed)."""
     model.eval()
     rng = np.random.default_rng(seed)
-    qtypes = list(QTYPE_WEIGHTS)
-    right = {q: 0 for q in qtypes}
-    total = {q: 0 for q in qtypes}
+    right = {q: 0 for q in scenes.QTYPES}
+    total = {q: 0 for q in scenes.QTYPES}
     for i in range(n):
-        qt = qtypes[i % len(qtypes)]
-        s = sample(rng, tok, parity="odd", qtype=qt)
-        pred = tok.decode(greedy(model, tok, s))
+        qt = scenes.QTYPES[i % len(scenes.QTYPES)]
+        scene = scenes.random_scene(rng, "odd", grey_ok=qt in scenes.GREY_QTYPES)
+        im = _prepare(scene, rng)
+        qa = scenes.question(scene, qt, rng)
+        emb = model.visual(torch.from_numpy(im["pv"]), [im["grid"]])
+        pred = tok.decode(greedy(model, tok, tok.prompt_ids(qa.question, im["tokens"]), [im["grid"]], emb))
         total[qt] += 1
-        right[qt] += int(pred == s["answer_text"])
+        right[qt] += int(pred == qa.answer)
     model.train()
-    acc = {q: right[q] / max(1, total[q]) for q in qtypes}
+    acc = {q: right[q] / max(1, total[q]) for q in scenes.QTYPES}
     acc["all"] = sum(right.values()) / max(1, sum(total.values()))
     return acc
 
@@ -260,6 +328,10 @@ def main():
     ap.add_argument("--warmup", type=int, default=0, help="warm-up steps of each phase (default its steps/20)")
     ap.add_argument("--aux-weight", type=float, default=1.0,
                     help="phase 2 weight of the training-only visual-token loss (AuxHeads); 0 disables it")
+    ap.add_argument("--lookup-layer", type=int, default=1,
+                    help="decoder layer (0-based) whose output at a named shape's position the LookupHead reads")
+    ap.add_argument("--lookup-weight", type=float, default=1.0,
+                    help="phase 2 weight of the training-only LookupHead loss; 0 disables it")
     args = ap.parse_args()
     if args.ranks > 1:
         import tempfile
@@ -283,12 +355,15 @@ def train_rank(rank, args):
     vcfg, tcfg = make_configs(tok)
     model = Qwen2VL(vcfg, tcfg)
     aux_heads = AuxHeads(tcfg.hidden_size)
+    lookup_head = LookupHead(tcfg.hidden_size)
     prior = {}
     if args.resume:
         prior = torch.load(args.resume)
         model.load_state_dict(prior["model"])
         if "aux" in prior:
             aux_heads.load_state_dict(prior["aux"])
+        if "lookup" in prior:
+            lookup_head.load_state_dict(prior["lookup"])
         args.seed += int(prior["steps"])
         if rank == 0:
             print(f"resumed from {args.resume} after {prior['steps']} steps", flush=True)
@@ -300,12 +375,13 @@ def train_rank(rank, args):
     loader = iter(torch.utils.data.DataLoader(Stream(args.seed + 100003 * rank, args.batch), batch_size=None,
                                               num_workers=1, prefetch_factor=4))
     t_start = time.time()
-    curves = {"loss_curve": list(prior.get("loss_curve", [])), "aux_curve": list(prior.get("aux_curve", []))}
+    curves = {k: list(prior.get(k, [])) for k in ("loss_curve", "aux_curve", "lookup_curve")}
     history = list(prior.get("history", []))
     done = int(prior.get("steps", 0))
 
     def save():
-        torch.save({"model": model.state_dict(), "aux": aux_heads.state_dict(), "vision": vcfg.__dict__,
+        torch.save({"model": model.state_dict(), "aux": aux_heads.state_dict(), "lookup": lookup_head.state_dict(),
+                    "vision": vcfg.__dict__,
                     "text": tcfg.__dict__, "steps": done, "batch": args.batch * world,
                     "questions_per_image": QUESTIONS_PER_IMAGE,
                     "train_seconds": time.time() - t_start + prior.get("train_seconds", 0.0), "args": vars(args),
@@ -318,13 +394,14 @@ def train_rank(rank, args):
         nonlocal done
         if steps <= 0:
             return
-        params = list(aux_heads.parameters()) + list(model.parameters() if lm else model.visual.parameters())
+        params = list(aux_heads.parameters()) + (list(lookup_head.parameters()) + list(model.parameters()) if lm
+                                                  else list(model.visual.parameters()))
         opt = torch.optim.AdamW([{"params": [p for p in params if p.dim() >= 2], "weight_decay": 0.01},
                                  {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}],
                                 lr=lr_max, betas=(0.9, 0.98))
         warm = args.warmup if args.warmup > 0 else max(1, steps // 20)
         t0 = time.time()
-        run, aux_run = [], []
+        run, aux_run, lk_run = [], [], []
         taken = 0
         for step in range(steps):
             f = step / steps
@@ -339,16 +416,20 @@ def train_rank(rank, args):
                 lr_max * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * float(f[0]))))
             for g in opt.param_groups:
                 g["lr"] = lr
-            ids, labels, am, pos, pv, grids, aux, scene_of = collate(next(loader), tcfg, tok.endoftext)
-            emb = model.visual(pv, grids)
-            aux_loss, aux_acc = aux_heads(emb, aux)
+            b = collate(next(loader), tcfg, tok.endoftext)
+            emb = model.visual(b["pv"], b["grids"])
+            aux_loss, aux_acc = aux_heads(emb, b["aux"])
             loss = aux_loss
             if lm:
-                per_scene = emb.split([t * gh * gw // 4 for t, gh, gw in grids])
-                logits = model(ids, pos, am, image_embeds=torch.cat([per_scene[i] for i in scene_of]))
-                lm_loss = answer_loss(logits, labels)
-                loss = lm_loss + args.aux_weight * aux_loss
+                per_image = emb.split([t * gh * gw // 4 for t, gh, gw in b["grids"]])
+                row_emb = torch.cat([per_image[i] for r in b["row_images"] for i in r])
+                logits, hidden = model(b["ids"], b["pos"], b["am"], image_embeds=row_emb,
+                                       hidden_layer=args.lookup_layer)
+                lm_loss = answer_loss(logits, b["targets"], b["weights"])
+                lk_loss, lk_acc = lookup_head(hidden, *b["lookup"])
+                loss = lm_loss + args.aux_weight * aux_loss + args.lookup_weight * lk_loss
                 run.append(float(lm_loss))
+                lk_run.append([float(lk_loss), lk_acc])
             opt.zero_grad()
             loss.backward()
             if world > 1:
@@ -365,8 +446,10 @@ def train_rank(rank, args):
                 curves["aux_curve"].append(float(a[0]))
                 if lm:
                     curves["loss_curve"].append(float(np.mean(run[-50:])))
+                    curves["lookup_curve"].append(float(np.mean([x[0] for x in lk_run[-50:]])))
                 if rank == 0:
-                    text = f"loss {np.mean(run[-50:]):.4f} " if lm else ""
+                    text = (f"loss {np.mean(run[-50:]):.4f} lookup {np.mean([x[0] for x in lk_run[-50:]]):.3f} "
+                            f"quadrant {np.mean([x[1] for x in lk_run[-50:]]):.3f} ") if lm else ""
                     print(f"{name} step {step + 1:5d} {text}lr {lr:.2e} {time.time() - t0:7.1f}s | visual tokens: "
                           f"loss {a[0]:.3f} kind {a[1]:.3f} colour {a[2]:.3f} right {a[3]:.3f} bottom {a[4]:.3f} | "
                           f"shape kind {a[5]:.3f}",

@@ -82,9 +82,21 @@ EvalSet generate_eval_set(const std::string& name) {
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
     const auto j = nlohmann::json::parse(line);
-    set.questions.push_back({j["id"], j["image"], j["type"], j["question"], j["answer"]});
+    set.questions.push_back({j["id"], j["image"], j["type"], j["question"], j["answer"], j["wording"],
+                             j.value("same_row", false)});
+  }
+  std::ifstream convs(set.dir + "/conversations.jsonl");
+  for (std::string line; std::getline(convs, line);) {
+    if (line.empty()) continue;
+    const auto j = nlohmann::json::parse(line);
+    EvalConversation c{j["id"], j["kind"], j["images"].get<std::vector<std::string>>(), {}};
+    for (const auto& t : j["turns"])
+      c.turns.push_back({t["image"].is_null() ? -1 : t["image"].get<int>(), t["type"], t["question"], t["answer"],
+                         t["wording"]});
+    set.conversations.push_back(std::move(c));
   }
   if (set.questions.empty()) set.error = "eval set " + set.dir + " has no question";
+  if (set.conversations.empty()) set.error = "eval set " + set.dir + " has no conversation";
   return set;
 }
 

@@ -33,15 +33,31 @@ struct CommandResult {
 /// Runs `command` through /bin/sh, capturing stdout (stderr passes through to the test log).
 CommandResult run_command(const std::string& command);
 
-/// One question of the held-out evaluation set (models/demo/eval_set.py).
+/// One question of the held-out evaluation set (models/demo/eval_set.py, questions.jsonl).
 struct EvalQuestion {
   int64_t id = 0;
   std::string image, type, question, answer;  ///< image: relative to the set's folder
+  int wording = 0;        ///< index into scenes.WORDINGS[type]
+  bool same_row = false;  ///< "where" only: another shape shares the asked shape's row
+};
+/// One turn of a held-out conversation; `image` indexes EvalConversation::images (-1 = the turn attaches none).
+struct EvalTurn {
+  int image = -1;
+  std::string type, question, answer;
+  int wording = 0;
+};
+/// One multi-turn conversation of the held-out set (conversations.jsonl): kind "three-turn" or "two-image".
+struct EvalConversation {
+  int64_t id = 0;
+  std::string kind;
+  std::vector<std::string> images;  ///< relative to the set's folder
+  std::vector<EvalTurn> turns;
 };
 struct EvalSet {
   std::string dir;                     ///< where the set was written
-  std::string sha256;                  ///< printed by eval_set.py (questions + images)
+  std::string sha256;                  ///< printed by eval_set.py (both files + images)
   std::vector<EvalQuestion> questions;
+  std::vector<EvalConversation> conversations;
   std::string error;                   ///< non-empty when generation failed
 };
 /// Regenerates the held-out set into work_dir(name) (emptied first).

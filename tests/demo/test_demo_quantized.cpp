@@ -1,7 +1,7 @@
 // Quantized bundles of the demo model answer as the float one (issue: quantized static graphs). Through the PUBLIC API
 // only: the demo model is compiled fp32 (the reference), w8a16 and w4a16 (ViT fp16, the presets' default) and w4a16
 // with a w8a16 ViT, each calibrated on models/demo/calibration_set.py's scenes (a seed used neither in training nor in
-// the evaluation set); every held-out question (models/demo/eval_set.py, 500 questions) is asked greedily on each
+// the evaluation set); every held-out single question (models/demo/eval_set.py, 1000 questions) is asked greedily on each
 // bundle. Asserts, per quantized bundle: at least 98% of the answers equal the fp32 bundle's answers, and the accuracy
 // is within 1 point of fp32's. The logit SQNR is checked in test_demo_reference (QuantizedLogitsSqnr).
 #include <gtest/gtest.h>
