@@ -2,10 +2,12 @@
 // writes manifest.json last, all inside DIR.tmp-XXXXXX which is fsynced and renamed over DIR (an existing DIR is swapped
 // with it in one renameat2 RENAME_EXCHANGE, so DIR always holds a whole bundle).
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -99,6 +101,52 @@ struct TmpDirGuard {
   }
 };
 
+// The temporary directory's writer lock: `.writer.lock` inside it, flock()ed for as long as the writer lives (the
+// kernel drops the lock when the process dies, however it dies). Removed from the published bundle.
+constexpr const char* kWriterLock = ".writer.lock";
+constexpr auto kLocklessGrace = std::chrono::seconds(60);
+
+struct WriterLock {
+  int fd = -1;
+  explicit WriterLock(const std::string& dir) {
+    fd = ::open((dir + "/" + kWriterLock).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 || ::flock(fd, LOCK_EX) != 0) io_fail(dir + "/" + kWriterLock + ": cannot create the writer lock");
+  }
+  ~WriterLock() {
+    if (fd >= 0) ::close(fd);
+  }
+  WriterLock(const WriterLock&) = delete;
+  WriterLock& operator=(const WriterLock&) = delete;
+};
+
+// True when the writer of the temporary directory `d` is gone: its lock file can be locked (nobody holds it), or it
+// has none (a writer killed between mkdtemp and the lock, or an old bundle swapped out and not yet removed) and `d` is
+// older than kLocklessGrace.
+bool writer_is_dead(const fs::path& d) {
+  const int fd = ::open((d / kWriterLock).c_str(), O_RDWR | O_CLOEXEC);
+  if (fd >= 0) {
+    const bool free = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    ::close(fd);
+    return free;
+  }
+  std::error_code ec;
+  const auto when = fs::last_write_time(d, ec);
+  return !ec && fs::file_time_type::clock::now() - when > kLocklessGrace;
+}
+
+// Removes DIR.tmp-* and DIR.old-* directories left next to `dir` by writers that died (best effort: errors ignored,
+// a directory whose writer lives is never touched).
+void remove_stale_temporaries(const fs::path& parent, const std::string& name) {
+  std::error_code ec;
+  for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string n = it->path().filename().string();
+    const bool ours = n.size() == name.size() + 11 && n.compare(0, name.size(), name) == 0 &&
+                      (n.compare(name.size(), 5, ".tmp-") == 0 || n.compare(name.size(), 5, ".old-") == 0);
+    std::error_code e2;
+    if (ours && it->is_directory(e2) && !it->is_symlink(e2) && writer_is_dead(it->path())) fs::remove_all(it->path(), e2);
+  }
+}
+
 }  // namespace
 
 void write_bundle(const std::string& dir_in, const std::vector<Graph>& graphs, const BundleWriterOptions& options,
@@ -158,6 +206,8 @@ void write_bundle(const std::string& dir_in, const std::vector<Graph>& graphs, c
   if (::mkdtemp(tbuf.data()) == nullptr) io_fail(tmpl + ": cannot create temporary directory");
   TmpDirGuard guard{tbuf.data()};
   const std::string tmp = guard.path;
+  const WriterLock lock(tmp);
+  remove_stale_temporaries(parent, target.filename().string());
 
   // ---- weights.bin ----
   uint64_t weights_hash;
@@ -266,6 +316,7 @@ void write_bundle(const std::string& dir_in, const std::vector<Graph>& graphs, c
     io_fail("write_bundle: cannot rename '" + tmp + "' to '" + dir + "'");
   }
   guard.armed = false;
+  ::unlink((dir + "/" + kWriterLock).c_str());  // still locked: no sweeper takes the published bundle for a temporary
   fsync_dir(parent.string());
   if (progress) progress("finalize", 1, 1);
 }

@@ -106,8 +106,12 @@ TEST_F(EngineTest, ImageLargerThanEveryBucketIsUnsupported) {
   std::vector<float> pv(size_t(20 * eng_->info().vit.patch_dim()), 0.f);
   // odd gw
   EXPECT_EQ(error_code_of([&] { eng_->encode_image(pv.data(), 20, {{1, 4, 5}}); }), ErrorCode::kInvalidArgument);
-  std::vector<float> big(size_t(80 * eng_->info().vit.patch_dim()), 0.f);
-  EXPECT_EQ(error_code_of([&] { eng_->encode_image(big.data(), 80, {{1, 8, 10}}); }), ErrorCode::kUnsupported);
+  // Compile appended the bucket of the largest image smart_resize can give (max_resized_pixels) to the given {16, 64}.
+  const int64_t largest = eng_->info().vit_buckets.back();
+  EXPECT_GT(largest, 64);
+  const int64_t gw = largest / 2 + 2;  // even, 2 x gw = largest + 4 patches
+  std::vector<float> big(size_t(2 * gw * eng_->info().vit.patch_dim()), 0.f);
+  EXPECT_EQ(error_code_of([&] { eng_->encode_image(big.data(), 2 * gw, {{1, 2, gw}}); }), ErrorCode::kUnsupported);
 }
 
 // Two turns (text+image, then text+image+text) give the same last logits and cache as one prefill of everything:

@@ -1,9 +1,12 @@
 // Bundle round trip, weight sharing, corruption handling and atomic writes.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -359,4 +362,41 @@ TEST_F(BundleTest, InterruptedWriteLeavesNothingOpenable) {
       EXPECT_NE(open_error(e.path()), ErrorCode::kInternal) << e.path();
     }
   }
+  // 3) The next write of the same bundle removes the killed writer's temporary directory (its lock is free).
+  ASSERT_TRUE(leftovers());
+  write(killed.filename().string());
+  EXPECT_FALSE(leftovers());
+  EXPECT_FALSE(fs::exists(killed / ".writer.lock")) << "the writer lock stays out of the published bundle";
+  EXPECT_NO_THROW(Bundle::open(killed.string()));
+}
+
+// Temporary directories next to a bundle are removed by its next write only when their writer is gone: a held lock
+// (a live writer) or a fresh directory without a lock (a writer between mkdtemp and its lock) is kept, and so is
+// anything of another bundle.
+TEST_F(BundleTest, StaleTemporariesOfDeadWritersAreRemoved) {
+  auto make = [&](const std::string& name, bool lock_file) {
+    fs::create_directories(root_ / name);
+    std::ofstream(root_ / name / "weights.bin") << "partial";
+    if (lock_file) std::ofstream(root_ / name / ".writer.lock");
+    return root_ / name;
+  };
+  const fs::path dead = make("m.evl.tmp-AAAAAA", true);
+  const fs::path live = make("m.evl.tmp-BBBBBB", true);
+  const fs::path fresh = make("m.evl.tmp-CCCCCC", false);
+  const fs::path old = make("m.evl.old-DDDDDD", false);
+  fs::last_write_time(old, fs::file_time_type::clock::now() - std::chrono::minutes(5));
+  const fs::path other = make("n.evl.tmp-EEEEEE", true);
+  const fs::path longer = make("m.evl.tmp-FFFFFFF", true);  // not a mkdtemp name of m.evl
+  const int fd = ::open((live / ".writer.lock").c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);  // a live writer (flock locks belong to the open file, so this one conflicts)
+  write("m.evl");
+  ::close(fd);
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_FALSE(fs::exists(old));
+  EXPECT_TRUE(fs::exists(live));
+  EXPECT_TRUE(fs::exists(fresh));
+  EXPECT_TRUE(fs::exists(other));
+  EXPECT_TRUE(fs::exists(longer));
+  EXPECT_NO_THROW(Bundle::open((root_ / "m.evl").string()));
 }

@@ -35,7 +35,10 @@ struct CompileOptions {
   int64_t context_length = 1024;       ///< tokens per conversation (prompt + generated); ≥ chunk
   int64_t chunk = 32;                  ///< tokens per prefill graph run
   int64_t max_pixels = 0;              ///< image size cap for smart_resize; 0 = preprocessor_config.json's max_pixels
-  std::vector<int64_t> vit_buckets;    ///< ViT patch-count buckets (multiples of 4); empty = defaults from max_pixels
+  /// ViT patch-count buckets (multiples of 4); empty = defaults from max_pixels. Compile appends one bucket of
+  /// vision::max_resized_pixels / patch_size^2 patches when the largest given one is smaller, so that every image
+  /// smart_resize accepts (aspect ratio up to 200:1, which can resize to more than max_pixels) can run.
+  std::vector<int64_t> vit_buckets;
   /// Progress: `stage` (e.g. "build", "write weights"), `done` of `total` units. Called on the compiling thread.
   std::function<void(const std::string& stage, size_t done, size_t total)> progress;
 };

@@ -17,6 +17,7 @@
 #include "edgevl/qnn/quantize_pass.h"
 #include "edgevl/qnn/verify.h"
 #include "edgevl/vision/preprocessor_config.h"
+#include "edgevl/vision/smart_resize.h"
 #include "edgevl/vision/vit_graph.h"
 #include "edgevl/vision/vit_inputs.h"
 #include "engine/engine.h"
@@ -219,6 +220,13 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
     buckets = vision::default_vit_buckets(info.max_pixels, info.vit.patch_size, info.vit.spatial_merge_size);
   std::sort(buckets.begin(), buckets.end());
   buckets.erase(std::unique(buckets.begin(), buckets.end()), buckets.end());
+  // Every image smart_resize accepts must have a bucket: extreme aspect ratios (up to 200:1) resize to more pixels than
+  // max_pixels (the short side is clamped to one factor step), so the ladder ends at the largest patch count possible.
+  const int64_t patch_pixels = int64_t{info.vit.patch_size} * info.vit.patch_size;
+  const int64_t max_patches =
+      vision::max_resized_pixels(info.vit.patch_size * info.vit.spatial_merge_size, info.min_pixels, info.max_pixels) /
+      patch_pixels;
+  if (buckets.back() < max_patches) buckets.push_back(max_patches);
   info.vit_buckets = buckets;
   info.prefill_graph = llm::llm_prefill_graph_name(options.chunk);
   info.decode_graph = llm::llm_decode_graph_name();

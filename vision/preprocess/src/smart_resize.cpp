@@ -65,4 +65,21 @@ ResizedSize smart_resize(int64_t height, int64_t width, const PreprocessorConfig
   return smart_resize(height, width, config.factor(), config.min_pixels, config.max_pixels);
 }
 
+int64_t max_resized_pixels(int factor, int64_t min_pixels, int64_t max_pixels) {
+  if (factor < 1 || factor > kMaxImageSide || min_pixels < 0 || max_pixels < 1 || min_pixels > max_pixels ||
+      max_pixels > kMaxImagePixels) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("max_resized_pixels: invalid factor {} / min_pixels {} / max_pixels {}", factor, min_pixels,
+                            max_pixels));
+  }
+  constexpr double kMaxRatio = 200.0;
+  const double f = static_cast<double>(factor);
+  const int64_t f2 = int64_t{factor} * factor;
+  // The 1e-9 keeps the bound from falling one step short where float64 rounding in smart_resize lands on a boundary.
+  const int64_t long_steps = static_cast<int64_t>(std::floor(std::sqrt(kMaxRatio * double(max_pixels)) / f + 1e-9));
+  const double m = double(min_pixels) / double(f2);
+  const int64_t min_cells = static_cast<int64_t>(std::floor(m + std::sqrt(m / kMaxRatio) + std::sqrt(kMaxRatio * m) + 1));
+  return std::max({max_pixels, f2 * long_steps, f2 * min_cells});
+}
+
 }  // namespace edgevl::vision

@@ -31,4 +31,15 @@ ResizedSize smart_resize(int64_t height, int64_t width, int factor, int64_t min_
 /// smart_resize with factor, min_pixels and max_pixels taken from `config`.
 ResizedSize smart_resize(int64_t height, int64_t width, const PreprocessorConfig& config);
 
+/// An upper bound on h*w (pixels) of every size smart_resize returns for an accepted image (aspect ratio <= 200), tight
+/// to one `factor` step of the long side when the clamp term dominates (min_pixels well below max_pixels, as in every
+/// Qwen2-VL config); the largest of
+///   - max_pixels (step 3 without its max(f, ...) clamp, and step 2 when no resize is needed);
+///   - f * floor(sqrt(200 * max_pixels) / f) * f: step 3 when the short side is clamped to f, which happens for extreme
+///     aspect ratios (e.g. 28x5600 at max_pixels 31360 -> 28x2492) and exceeds max_pixels;
+///   - f^2 * floor(m + sqrt(m/200) + sqrt(200 m) + 1), m = min_pixels / f^2: step 4's two ceilings, (a+1)(b+1).
+/// The ViT bucket set must reach this many pixels / patch_size^2 patches, or such images could not be run at all.
+/// Throws edgevl::Error(kInvalidArgument) for factor < 1 or min_pixels > max_pixels.
+int64_t max_resized_pixels(int factor, int64_t min_pixels, int64_t max_pixels);
+
 }  // namespace edgevl::vision
