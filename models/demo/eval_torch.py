@@ -69,7 +69,8 @@ class Images:
 
 
 def run_conversation(model, tok, images, conv):
-    """Answers each turn of `conv` in one growing chat; returns (predictions, new prompt tokens per turn)."""
+    """Answers each turn of `conv` in one growing chat; returns (predictions, new prompt tokens per turn: the whole
+    prompt for the first turn, "\n" + the user turn for a later one)."""
     seq = tok.encode("<|im_start|>system\n" + demo_tokenizer.SYSTEM_PROMPT + "<|im_end|>\n")
     grids, embs, preds, new_tokens = [], [], [], []
     for k, turn in enumerate(conv["turns"]):
@@ -80,8 +81,9 @@ def run_conversation(model, tok, images, conv):
             embs.append(emb)
             n = g[0] * g[1] * g[2] // 4
         ids, _ = (tok.turn_ids if k == 0 else tok.followup_ids)(turn["question"], n)
+        start = 0 if k == 0 else len(seq)  # the first turn's new tokens include the system prompt
         seq += ids
-        new_tokens.append(len(ids))
+        new_tokens.append(len(seq) - start)
         out = greedy_ids(model, tok, seq, grids, torch.cat(embs))
         answer = [t for t in out if t not in (tok.im_end, tok.endoftext)]
         preds.append(tok.decode(answer))

@@ -194,6 +194,8 @@ def write_model_card(out_dir, ck, model):
     """MODEL_CARD.md from the checkpoint's training record and eval_accuracy.json (when present)."""
     acc_path = os.path.join(HERE, "eval_accuracy.json")
     acc = json.load(open(acc_path)) if os.path.exists(acc_path) else None
+    if acc and "accuracy_by_wording" not in acc:  # written by an older eval_torch.py: not about this model
+        acc = None
     v, t = model.vcfg, model.tcfg
     nparams = sum(p.numel() for p in model.parameters())
     curve = ck.get("loss_curve", [])
@@ -274,6 +276,15 @@ def write_model_card(out_dir, ck, model):
                   for kind, c in cv.items()]
         lines += ["  (three-turn: 3 questions of distinct types about one image; two-image: a question about the first "
                   "image, then a turn attaching a second image with a two-image question).", ""]
+        misses = [f"{k} {100 * acc['accuracy'][k]:.1f}% (target 98%)" for k in scenes.QTYPES if acc["accuracy"][k] < 0.98]
+        misses += [f"{k} wording \"{w['wording']}\" {100 * w['accuracy']:.0f}% (target 95%)"
+                   for k in scenes.QTYPES for w in acc["accuracy_by_wording"][k] if w["accuracy"] < 0.95]
+        if "two-image" in cv and cv["two-image"]["turn_accuracy"][-1] < 0.95:
+            misses.append(f"two-image questions {100 * cv['two-image']['turn_accuracy'][-1]:.1f}% (target 95%)")
+        if ck.get("train_seconds", 0) > 90 * 60:
+            misses.append(f"training took {ck['train_seconds'] / 60:.0f} min (target at most 90)")
+        if misses:
+            lines += ["**Below the acceptance targets:** " + "; ".join(misses) + ".", ""]
         weakest = min(scenes.QTYPES, key=lambda k: acc["accuracy"][k])
         lines += [f"Weakest question type: {weakest} ({100 * acc['accuracy'][weakest]:.1f}%). The first wrong answers are "
                   "listed in `models/demo/eval_accuracy.json`.", ""]

@@ -332,6 +332,10 @@ def main():
                     help="decoder layer (0-based) whose output at a named shape's position the LookupHead reads")
     ap.add_argument("--lookup-weight", type=float, default=1.0,
                     help="phase 2 weight of the training-only LookupHead loss; 0 disables it")
+    ap.add_argument("--qtype-weight", action="append", default=[], metavar="TYPE=W",
+                    help="override a QTYPE_WEIGHTS entry (repeatable), e.g. describe=0.35")
+    ap.add_argument("--second-image-p", type=float, default=SECOND_IMAGE_P,
+                    help="chance that the last turn of a conversation of 2+ turns attaches a second image")
     args = ap.parse_args()
     if args.ranks > 1:
         import tempfile
@@ -343,8 +347,20 @@ def main():
         train_rank(0, args)
 
 
+def apply_mix(args):
+    """The question mix of this run (module globals, inherited by the data worker processes)."""
+    global SECOND_IMAGE_P
+    for kv in args.qtype_weight:
+        k, _, v = kv.partition("=")
+        if k not in QTYPE_WEIGHTS:
+            raise SystemExit(f"--qtype-weight: unknown question type {k!r} (one of {', '.join(QTYPE_WEIGHTS)})")
+        QTYPE_WEIGHTS[k] = float(v)
+    SECOND_IMAGE_P = args.second_image_p
+
+
 def train_rank(rank, args):
     import torch.distributed as dist
+    apply_mix(args)
     world = args.ranks
     if world > 1:
         dist.init_process_group("gloo", init_method="file://" + args.rendezvous,

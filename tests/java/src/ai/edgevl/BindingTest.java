@@ -72,7 +72,7 @@ public class BindingTest {
       Pieces p = new Pieces();
       Result r = s.generate(describe(Fixture.get("scene0.path")), greedy(), p);
       assertEquals(Fixture.get("scene0.describe"), r.text());
-      assertEquals("a blue circle and an orange square", r.text());  // models/demo/samples/samples.json
+      assertEquals("a blue star", r.text());  // models/demo/samples/samples.json
       assertEquals(StopReason.EOS, r.stopReason());
       assertEquals(r.tokenIds().length, r.stats().decodeTokens);
       assertEquals(1, r.stats().images);
