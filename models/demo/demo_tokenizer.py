@@ -56,8 +56,11 @@ class Tokenizer:
 
     def prompt_ids(self, question: str, num_image_tokens: int) -> List[int]:
         """Token ids of prompt_text(); the pieces are split at special tokens, so encoding them separately is exact."""
-        head = self.encode("<|im_start|>system\n" + SYSTEM_PROMPT + "<|im_end|>\n")
-        return head + self.turn_ids(question, num_image_tokens)[0]
+        return self.system_ids() + self.turn_ids(question, num_image_tokens)[0]
+
+    def system_ids(self) -> List[int]:
+        """Token ids of the system turn the chat template puts first ("<|im_start|>system\n...<|im_end|>\n")."""
+        return self.encode("<|im_start|>system\n" + SYSTEM_PROMPT + "<|im_end|>\n")
 
     def turn_ids(self, question: str, num_image_tokens: int = 0, name_end: int | None = None) -> Tuple[List[int], int]:
         """Token ids of one user turn with the generation prompt: "<|im_start|>user\n", the image (when

@@ -26,7 +26,6 @@ from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import demo_tokenizer  # noqa: E402
 import eval_set  # noqa: E402
 import preprocess  # noqa: E402
 import scenes  # noqa: E402
@@ -71,7 +70,7 @@ class Images:
 def run_conversation(model, tok, images, conv):
     """Answers each turn of `conv` in one growing chat; returns (predictions, new prompt tokens per turn: the whole
     prompt for the first turn, "\n" + the user turn for a later one)."""
-    seq = tok.encode("<|im_start|>system\n" + demo_tokenizer.SYSTEM_PROMPT + "<|im_end|>\n")
+    seq = tok.system_ids()
     grids, embs, preds, new_tokens = [], [], [], []
     for k, turn in enumerate(conv["turns"]):
         n = 0

@@ -170,7 +170,7 @@ def conversation(rng, tok, scene, first, parity="even"):
     weights [len(seq)] (1/answer length on answer targets: every answer weighs the same), images [prepared images in
     order], lookups [(position, colour, quadrant, present)], turns [(qtype, answer text)])."""
     n_turns = int(rng.choice(list(TURN_WEIGHTS), p=list(TURN_WEIGHTS.values())))
-    seq = tok.encode("<|im_start|>system\n" + demo_tokenizer.SYSTEM_PROMPT + "<|im_end|>\n")
+    seq = tok.system_ids()
     targets, weights = [-100] * len(seq), [0.0] * len(seq)
     images, lookups, turns = [first], [], []
     for t in range(n_turns):
