@@ -1,6 +1,6 @@
 // write_bundle(): streams constants into weights.bin (deduplicated by name + bytes, 64-byte aligned), copies extra files,
-// writes manifest.json last, all inside DIR.tmp-XXXXXX which is fsynced and renamed over DIR (an existing DIR is swapped
-// with it in one renameat2 RENAME_EXCHANGE, so DIR always holds a whole bundle).
+// writes manifest.json last, all inside DIR.tmp-XXXXXX/bundle which is fsynced and renamed to DIR (an existing DIR is
+// swapped with it in one renameat2 RENAME_EXCHANGE, so DIR always holds a whole bundle).
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <vector>
 
 #include "edgevl/error.h"
 #include "edgevl/qnn/bundle.h"
@@ -89,49 +90,77 @@ struct StoredConst {
   uint64_t offset;
 };
 
-// Removes the temporary directory unless released.
+// The temporary directory DIR.tmp-XXXXXX holds the writer's lock `.writer.lock`, flock()ed for as long as the writer
+// lives (the kernel drops the lock when the process dies, however it dies), and the bundle being written, `bundle/`,
+// which is what gets renamed to DIR. So the temporary directory itself never holds a manifest (it never opens as a
+// bundle, whatever state a killed writer left it in), the lock never enters the published bundle, and the old bundle
+// a RENAME_EXCHANGE swaps out lands in `bundle/` under the still-held lock.
+constexpr const char* kWriterLock = ".writer.lock";
+constexpr const char* kBundleSubdir = "bundle";
+constexpr auto kLocklessGrace = std::chrono::seconds(60);
+
+// Removes a temporary directory, its lock file last: until the directory is empty it keeps a lock file, which tells
+// other writers whether its writer lives.
+void remove_temporary(const fs::path& d) {
+  std::error_code ec;
+  std::vector<fs::path> entries;
+  for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().filename() != kWriterLock) entries.push_back(it->path());
+  for (const fs::path& p : entries) fs::remove_all(p, ec);
+  fs::remove(d / kWriterLock, ec);
+  fs::remove(d, ec);
+}
+
+// Removes the temporary directory unless released (while the writer lock, declared before it, is still held).
 struct TmpDirGuard {
   std::string path;
   bool armed = true;
   ~TmpDirGuard() {
-    if (armed) {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
+    if (armed) remove_temporary(path);
   }
 };
 
-// The temporary directory's writer lock: `.writer.lock` inside it, flock()ed for as long as the writer lives (the
-// kernel drops the lock when the process dies, however it dies). Removed from the published bundle.
-constexpr const char* kWriterLock = ".writer.lock";
-constexpr auto kLocklessGrace = std::chrono::seconds(60);
-
 struct WriterLock {
   int fd = -1;
-  explicit WriterLock(const std::string& dir) {
-    fd = ::open((dir + "/" + kWriterLock).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0 || ::flock(fd, LOCK_EX) != 0) io_fail(dir + "/" + kWriterLock + ": cannot create the writer lock");
+  WriterLock() = default;
+  WriterLock(const WriterLock&) = delete;
+  WriterLock& operator=(const WriterLock&) = delete;
+  // Creates and locks DIR/.writer.lock. False when another writer's sweep took `dir` for a dead writer's first (it was
+  // still empty, or the lock file was not locked yet) and removed it: the caller starts over with a new directory.
+  bool acquire(const std::string& dir) {
+    const std::string path = dir + "/" + kWriterLock;
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == ENOENT) return false;
+    struct stat st {};
+    if (fd < 0 || ::flock(fd, LOCK_EX) != 0 || ::fstat(fd, &st) != 0) io_fail(path + ": cannot create the writer lock");
+    if (st.st_nlink == 0) {  // the sweep (which holds the lock while it removes) unlinked it before we got the lock
+      ::close(fd);
+      fd = -1;
+      return false;
+    }
+    return true;
   }
   ~WriterLock() {
     if (fd >= 0) ::close(fd);
   }
-  WriterLock(const WriterLock&) = delete;
-  WriterLock& operator=(const WriterLock&) = delete;
 };
 
-// True when the writer of the temporary directory `d` is gone: its lock file can be locked (nobody holds it), or it
-// has none (a writer killed between mkdtemp and the lock, or an old bundle swapped out and not yet removed) and `d` is
-// older than kLocklessGrace.
-bool writer_is_dead(const fs::path& d) {
+// Removes the temporary directory `d` of another writer if that writer is gone: its lock file can be locked (nobody
+// holds it; the lock is kept while removing, so a writer that has just created that file and waits for its lock finds
+// it unlinked and starts over), or it has none and is empty (rmdir fails once a live writer has created its lock file;
+// a writer that comes after finds its directory gone and starts over), or it has none and is older than kLocklessGrace
+// (an old bundle a writer without the `bundle/` layout moved aside).
+void remove_if_writer_dead(const fs::path& d) {
   const int fd = ::open((d / kWriterLock).c_str(), O_RDWR | O_CLOEXEC);
   if (fd >= 0) {
-    const bool free = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) remove_temporary(d);
     ::close(fd);
-    return free;
+    return;
   }
+  if (::rmdir(d.c_str()) == 0) return;
   std::error_code ec;
   const auto when = fs::last_write_time(d, ec);
-  return !ec && fs::file_time_type::clock::now() - when > kLocklessGrace;
+  if (!ec && fs::file_time_type::clock::now() - when > kLocklessGrace) fs::remove_all(d, ec);
 }
 
 // Removes DIR.tmp-* and DIR.old-* directories left next to `dir` by writers that died (best effort: errors ignored,
@@ -143,7 +172,7 @@ void remove_stale_temporaries(const fs::path& parent, const std::string& name) {
     const bool ours = n.size() == name.size() + 11 && n.compare(0, name.size(), name) == 0 &&
                       (n.compare(name.size(), 5, ".tmp-") == 0 || n.compare(name.size(), 5, ".old-") == 0);
     std::error_code e2;
-    if (ours && it->is_directory(e2) && !it->is_symlink(e2) && writer_is_dead(it->path())) fs::remove_all(it->path(), e2);
+    if (ours && it->is_directory(e2) && !it->is_symlink(e2)) remove_if_writer_dead(it->path());
   }
 }
 
@@ -200,13 +229,19 @@ void write_bundle(const std::string& dir_in, const std::vector<Graph>& graphs, c
   // ---- temporary directory next to the target ----
   fs::path target(dir);
   fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string tmpl = dir + ".tmp-XXXXXX";
-  std::vector<char> tbuf(tmpl.begin(), tmpl.end());
-  tbuf.push_back('\0');
-  if (::mkdtemp(tbuf.data()) == nullptr) io_fail(tmpl + ": cannot create temporary directory");
-  TmpDirGuard guard{tbuf.data()};
-  const std::string tmp = guard.path;
-  const WriterLock lock(tmp);
+  const std::string tmpl = dir + ".tmp-XXXXXX";
+  WriterLock lock;
+  std::string work;  // DIR.tmp-XXXXXX, locked
+  for (int attempt = 0; work.empty(); ++attempt) {
+    std::vector<char> tbuf(tmpl.begin(), tmpl.end());
+    tbuf.push_back('\0');
+    if (::mkdtemp(tbuf.data()) == nullptr) io_fail(tmpl + ": cannot create temporary directory");
+    if (lock.acquire(tbuf.data())) work = tbuf.data();
+    else if (attempt == 100) throw Error(ErrorCode::kIo, tmpl + ": temporary directories keep being removed");
+  }
+  TmpDirGuard guard{work};
+  const std::string tmp = work + "/" + kBundleSubdir;  // the bundle being written
+  if (::mkdir(tmp.c_str(), 0755) != 0) io_fail(tmp + ": cannot create directory");
   remove_stale_temporaries(parent, target.filename().string());
 
   // ---- weights.bin ----
@@ -292,32 +327,28 @@ void write_bundle(const std::string& dir_in, const std::vector<Graph>& graphs, c
       throw Error(ErrorCode::kInvalidArgument, "write_bundle: '" + dir + "' exists and is not a bundle; not replacing it");
     }
     // Swap the two directories in one step (Linux renameat2 RENAME_EXCHANGE), so the target always holds a whole
-    // bundle, the old or the new one, even if the process dies here; the old one is left in `tmp` and removed.
-    if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dir.c_str(), RENAME_EXCHANGE) == 0) {
-      fs::remove_all(tmp, ec);
-    } else if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
-      // A file system without the exchange: move the old bundle aside, then the new one in (a window without one).
-      std::string old = dir + ".old-XXXXXX";
-      std::vector<char> obuf(old.begin(), old.end());
-      obuf.push_back('\0');
-      if (::mkdtemp(obuf.data()) == nullptr) io_fail(old + ": cannot create");
-      if (::rename(dir.c_str(), obuf.data()) != 0) io_fail("write_bundle: cannot move old bundle '" + dir + "' aside");
+    // bundle, the old or the new one, even if the process dies here; the old one is left in `tmp` (inside the locked
+    // temporary directory) and removed with it.
+    if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dir.c_str(), RENAME_EXCHANGE) != 0) {
+      if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+        io_fail("write_bundle: cannot exchange '" + tmp + "' with '" + dir + "'");
+      // A file system without the exchange: move the old bundle aside (into the locked temporary directory), then the
+      // new one in (a window without one).
+      const std::string old = work + "/old";
+      if (::rename(dir.c_str(), old.c_str()) != 0) io_fail("write_bundle: cannot move old bundle '" + dir + "' aside");
       if (::rename(tmp.c_str(), dir.c_str()) != 0) {
         int e = errno;
-        ::rename(obuf.data(), dir.c_str());
+        ::rename(old.c_str(), dir.c_str());
         errno = e;
         io_fail("write_bundle: cannot rename '" + tmp + "' to '" + dir + "'");
       }
-      fs::remove_all(obuf.data(), ec);
-    } else {
-      io_fail("write_bundle: cannot exchange '" + tmp + "' with '" + dir + "'");
     }
   } else if (::rename(tmp.c_str(), dir.c_str()) != 0) {
     io_fail("write_bundle: cannot rename '" + tmp + "' to '" + dir + "'");
   }
-  guard.armed = false;
-  ::unlink((dir + "/" + kWriterLock).c_str());  // still locked: no sweeper takes the published bundle for a temporary
   fsync_dir(parent.string());
+  remove_temporary(work);  // the old bundle, if any, then the lock file, then the directory
+  guard.armed = false;
   if (progress) progress("finalize", 1, 1);
 }
 

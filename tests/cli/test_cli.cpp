@@ -3,6 +3,9 @@
 // cache, interactive conversation) work. One tiny random checkpoint, compiled once by qwen2vl-compile.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -181,26 +184,37 @@ TEST(DemoCli, HuggingFaceDirectoryIsCompiledOnceIntoTheCache) {
   EXPECT_EQ(first.out, second.out);
 }
 
-// Three first runs at once into a fresh cache: one compiles, the others wait for its bundle (an advisory lock per cache
-// entry), and all three answer the same. Repeated, since a race shows only sometimes (it used to fail 5 times in 36).
+// Four first runs at once into a fresh cache: one compiles, the others wait for its bundle (an advisory lock per cache
+// entry), and all four answer the same. Repeated (25 rounds; EDGEVL_CONCURRENT_ROUNDS overrides), since a race shows
+// only sometimes (it used to fail 5 times in 36 with three processes).
 TEST(DemoCli, ConcurrentFirstRunsShareOneCompile) {
-  for (int round = 0; round < 3; ++round) {
+  constexpr int kProcesses = 4;
+  const char* rounds_env = std::getenv("EDGEVL_CONCURRENT_ROUNDS");
+  const int rounds = rounds_env && std::atoi(rounds_env) > 0 ? std::atoi(rounds_env) : 25;
+  const auto t0 = std::chrono::steady_clock::now();
+  int failed_rounds = 0;
+  for (int round = 0; round < rounds; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    const int failures_before = ::testing::UnitTest::GetInstance()->current_test_info()->result()->total_part_count();
     const std::string cache = g.dir + "/cache-concurrent-" + std::to_string(round);
     fs::remove_all(cache);
     const std::string one = "env XDG_CACHE_HOME=" + cache + " " +
                             demo("--model " + g.hf + " --context-length 128 --prompt hi --max-new-tokens 2");
-    std::string cmd;
-    for (int i = 0; i < 3; ++i) {
+    std::string cmd, waits = "", statuses = "echo";
+    for (int i = 0; i < kProcesses; ++i) {
       const std::string n = std::to_string(i);
       cmd += one + " > " + cache + "-" + n + ".out 2> " + cache + "-" + n + ".err & p" + n + "=$!; ";
+      waits += "wait $p" + n + "; s" + n + "=$?; ";
+      statuses += " $s" + n;
     }
-    cmd += "wait $p0; a=$?; wait $p1; b=$?; wait $p2; c=$?; echo $a $b $c";
-    const CliResult r = run_cli("sh -c " + shell_quote(cmd));
+    const CliResult r = run_cli("sh -c " + shell_quote(cmd + waits + statuses));
     ASSERT_TRUE(r.exited) << r.err;
-    EXPECT_EQ(r.out, "0 0 0\n") << r.err;
+    std::string all_zero;
+    for (int i = 0; i < kProcesses; ++i) all_zero += i ? " 0" : "0";
+    EXPECT_EQ(r.out, all_zero + "\n") << r.err;
     int compiled = 0;
     std::string first_answer;
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < kProcesses; ++i) {
       std::ifstream out(cache + "-" + std::to_string(i) + ".out"), err(cache + "-" + std::to_string(i) + ".err");
       const std::string answer((std::istreambuf_iterator<char>(out)), {});
       const std::string log((std::istreambuf_iterator<char>(err)), {});
@@ -208,14 +222,24 @@ TEST(DemoCli, ConcurrentFirstRunsShareOneCompile) {
       if (i == 0) first_answer = answer;
       EXPECT_EQ(answer, first_answer) << log;
     }
-    EXPECT_EQ(compiled, 1) << "round " << round;
+    EXPECT_EQ(compiled, 1);
     int entries = 0;  // the bundle and its lock file; no temporary or old directories left
     for (const auto& e : fs::directory_iterator(cache + "/edgevl")) {
       ++entries;
       EXPECT_TRUE(e.path().extension() == ".evl" || e.path().extension() == ".lock") << e.path();
     }
     EXPECT_EQ(entries, 2);
+    failed_rounds += ::testing::UnitTest::GetInstance()->current_test_info()->result()->total_part_count() !=
+                     failures_before;
+    fs::remove_all(cache);
+    for (int i = 0; i < kProcesses; ++i) {
+      fs::remove(cache + "-" + std::to_string(i) + ".out");
+      fs::remove(cache + "-" + std::to_string(i) + ".err");
+    }
   }
+  std::printf("[concurrent] %d processes x %d rounds: %d failed rounds, %.1f s\n", kProcesses, rounds, failed_rounds,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  EXPECT_EQ(failed_rounds, 0);
 }
 
 TEST(DemoCli, InteractiveConversation) {

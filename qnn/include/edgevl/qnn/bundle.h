@@ -37,10 +37,11 @@ using BundleProgress = std::function<void(const std::string& stage, size_t done,
 
 /// Writes `graphs` (each must pass verify(); names unique) to the bundle directory `dir` (conventionally NAME.evl).
 /// Streams constants straight from the graphs' ConstData into weights.bin (no second copy in memory). Atomic: writes into
-/// a temporary directory next to `dir` (DIR.tmp-XXXXXX), fsyncs the files, then renames it over `dir` (an existing
-/// bundle at `dir` is replaced; any other existing file/dir there is an error). On failure the temporary directory is
-/// removed. The temporary directory holds a flock()ed `.writer.lock` while its writer lives; each write first removes
-/// DIR.tmp-* / DIR.old-* directories whose writer died (lock free, or no lock and older than 60 s). Throws kInvalidArgument (two constants with the same name but different bytes/shape/dtype across graphs,
+/// DIR.tmp-XXXXXX/bundle next to `dir`, fsyncs the files, then renames it to `dir` (an existing bundle at `dir` is
+/// swapped out in one RENAME_EXCHANGE and removed; any other existing file/dir there is an error); DIR.tmp-XXXXXX itself
+/// never opens as a bundle. On failure the temporary directory is removed. It holds a flock()ed `.writer.lock` while its
+/// writer lives; each write first removes DIR.tmp-* / DIR.old-* directories whose writer died (lock free, or no lock and
+/// empty or older than 60 s). Throws kInvalidArgument (two constants with the same name but different bytes/shape/dtype across graphs,
 /// duplicate graph or extra-file names, invalid graph), kNotFound (missing extra file), kIo (write/fsync/rename failures).
 void write_bundle(const std::string& dir, const std::vector<Graph>& graphs, const BundleWriterOptions& options,
                   const BundleProgress& progress = {});
