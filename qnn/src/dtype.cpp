@@ -55,8 +55,11 @@ int64_t num_elements(const std::vector<int64_t>& shape) {
 }
 
 size_t tensor_nbytes(const std::vector<int64_t>& shape, DType dtype) {
-  auto n = static_cast<size_t>(num_elements(shape));
-  return (n * dtype_size_bits(dtype) + 7) / 8;
+  // n <= INT64_MAX / 4 (num_elements), so n * 8 bytes fits a size_t; n * bits did not (2^59 float32 elements made
+  // 0 bytes, and a constant of that shape with "nbytes": 0 passed Bundle::open's byte count check).
+  const auto n = static_cast<size_t>(num_elements(shape));
+  const size_t bits = dtype_size_bits(dtype);
+  return bits % 8 == 0 ? n * (bits / 8) : (n * bits + 7) / 8;
 }
 
 std::string shape_to_string(const std::vector<int64_t>& shape) {

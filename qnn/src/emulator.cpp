@@ -3,6 +3,8 @@
 // per-tensor-quantized tensors (dequantize inputs → float kernel → quantize the output; docs/quantization.md).
 #include "edgevl/qnn/emulator.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -38,6 +40,7 @@ class EmulatorExecutable final : public Executable {
  public:
   EmulatorExecutable(const Graph& g, FloatMode mode, int threads) : graph_(g), mode_(mode) {
     verify(graph_);
+    check_activation_bytes();
     if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     pool_ = std::make_unique<ThreadPool>(threads);
     check_dtypes();
@@ -131,6 +134,26 @@ class EmulatorExecutable final : public Executable {
         quantize_values(v + b, size_t(e - b), y.quant, y.dtype, codes + size_t(b) * code_bytes(y));
       });
       ptr_[static_cast<size_t>(o)] = codes;
+    }
+  }
+
+  // The arena and the float scratch are planned in size_t / int64 arithmetic, bounded by the sum over the inputs,
+  // outputs and activations of their bytes (or float32 scratch, if larger). A graph can declare activations of any
+  // size at no cost (e.g. a MatMul of two empty constants [M, 0] x [0, N]), so a graph whose bound exceeds this
+  // machine's physical memory (it could never run) is refused here, before anything is allocated and before a sum can
+  // overflow (it was a std::length_error, a wrapped size, or an allocation as large as the manifest said).
+  void check_activation_bytes() const {
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+    const size_t limit = pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) : size_t{1} << 56;
+    size_t total = 0;
+    for (const Tensor& t : graph_.tensors()) {
+      if (t.kind == TensorKind::kConstant) continue;
+      const size_t bytes = std::max(t.nbytes(), static_cast<size_t>(t.num_elements()) * sizeof(float));
+      if (bytes > limit || total + align_up(std::max(bytes, kArenaAlign)) > limit)
+        throw Error(ErrorCode::kUnsupported, "emulator: graph '" + graph_.name() + "' needs more activation memory than " +
+                                                 "this machine's " + std::to_string(limit) + " bytes (at tensor '" +
+                                                 t.name + "' " + shape_to_string(t.shape) + ")");
+      total += align_up(std::max(bytes, kArenaAlign));
     }
   }
 
