@@ -3,9 +3,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <utility>
+#include <vector>
 #include <sstream>
 
 #include "edgevl/error.h"
@@ -128,16 +132,45 @@ std::shared_ptr<const Bundle> Bundle::open(const std::string& dir) {
       }
       return ConstData::view(file, file->data() + off, static_cast<size_t>(nbytes));
     };
+    // Where each named constant lies in weights.bin: a name shared by several graphs (weights stored once) must
+    // point at the same bytes in each, and different constants never overlap (no constant aliases another's bytes).
+    std::map<std::string, std::pair<uint64_t, uint64_t>> ranges;  // name -> [offset, offset + nbytes)
     for (const JsonRef jg : graphs) {
-      Graph g = graph_from_json(jg, resolve);
+      Graph g;
+      try {
+        g = graph_from_json(jg, resolve);
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::kCorruptFile) throw;
+        corrupt(dir, e.what());  // "graph '<name>': ..."
+      }
       try {
         verify(g);
       } catch (const Error& e) {
-        corrupt(dir, std::string("invalid graph: ") + e.what());
+        const std::string what = e.what(), prefix = "graph '" + g.name() + "': ";
+        corrupt(dir, "invalid graph '" + g.name() + "': " + (what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what));
+      }
+      for (const Tensor& t : g.tensors()) {
+        if (t.kind != TensorKind::kConstant) continue;
+        const uint64_t off = static_cast<uint64_t>(t.data.data - file->data());
+        const auto [it, fresh] = ranges.emplace(t.name, std::make_pair(off, off + t.data.nbytes));
+        if (!fresh && it->second != std::make_pair(off, off + t.data.nbytes))
+          corrupt(dir, "constant '" + t.name + "' of graph '" + g.name() + "' lies at [" + std::to_string(off) + ", +" +
+                           std::to_string(t.data.nbytes) + ") but at [" + std::to_string(it->second.first) + ", +" +
+                           std::to_string(it->second.second - it->second.first) + ") in another graph");
       }
       std::string name = g.name();
       if (!b->graphs_.emplace(name, std::move(g)).second) corrupt(dir, "duplicate graph '" + name + "'");
     }
+    std::vector<std::pair<std::pair<uint64_t, uint64_t>, const std::string*>> sorted;
+    sorted.reserve(ranges.size());
+    for (const auto& [name, range] : ranges)
+      if (range.second > range.first) sorted.push_back({range, &name});  // empty constants own no bytes
+    std::sort(sorted.begin(), sorted.end());
+    for (size_t i = 1; i < sorted.size(); ++i)
+      if (sorted[i].first.first < sorted[i - 1].first.second)
+        corrupt(dir, "constants '" + *sorted[i - 1].second + "' and '" + *sorted[i].second +
+                         "' overlap in weights.bin (bytes " + std::to_string(sorted[i].first.first) + " to " +
+                         std::to_string(std::min(sorted[i].first.second, sorted[i - 1].first.second)) + ")");
   } catch (const JsonAccessError& e) {
     corrupt(dir, std::string("malformed manifest (") + e.what() + ")");
   } catch (const std::invalid_argument&) {

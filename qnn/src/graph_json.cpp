@@ -172,10 +172,16 @@ Graph graph_from_json(const JsonRef& j, const std::function<ConstData(uint64_t, 
       t.kind = tensor_kind_from(jt.at("kind").get<std::string>());
       if (t.kind == TensorKind::kConstant) {
         t.data = resolve(jt.at("offset").get<uint64_t>(), jt.at("nbytes").get<uint64_t>(), t.name);
-        if (t.data.nbytes != tensor_nbytes(t.shape, t.dtype)) {
+        size_t need = 0;
+        try {
+          need = tensor_nbytes(t.shape, t.dtype);  // throws for a shape whose element or byte count overflows
+        } catch (const Error& e) {
+          throw Error(ErrorCode::kCorruptFile, "constant '" + t.name + "': " + e.what());
+        }
+        if (t.data.nbytes != need) {
           throw Error(ErrorCode::kCorruptFile, "constant '" + t.name + "' has " + std::to_string(t.data.nbytes) +
                                                    " bytes but " + dtype_name(t.dtype) + " " + shape_to_string(t.shape) +
-                                                   " needs " + std::to_string(tensor_nbytes(t.shape, t.dtype)));
+                                                   " needs " + std::to_string(need));
         }
       }
       g.add_tensor(std::move(t));

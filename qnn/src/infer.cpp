@@ -111,7 +111,7 @@ SliceSpec normalize_slice(const std::vector<int64_t>& shape, const std::vector<i
     int64_t e = end[i] < 0 ? end[i] + d : end[i];
     b = std::clamp<int64_t>(b, 0, d);
     e = std::clamp<int64_t>(e, 0, d);
-    int64_t n = e > b ? (e - b + st - 1) / st : 0;
+    int64_t n = e > b ? 1 + (e - b - 1) / st : 0;  // ceil((e - b) / st) without overflow for a huge stride
     if (n == 0) {
       *error = "dimension " + std::to_string(i) + " selects no element";
       return s;
@@ -172,8 +172,13 @@ InferredOutput infer_output(const Graph& g, const Op& op) {
     if (pad.size() != 4 || *std::min_element(pad.begin(), pad.end()) < 0) {
       c.fail(ErrorCode::kInvalidArgument, "pad_amount must be 4 values >= 0 (top, bottom, left, right)");
     }
-    int64_t hp = x[1] + pad[0] + pad[1] - w[0];
-    int64_t wp = x[2] + pad[2] + pad[3] - w[1];
+    // Checked: a hostile pad_amount near INT64_MAX must not overflow (undefined behaviour).
+    int64_t hp = 0, wp = 0;
+    if (__builtin_add_overflow(x[1], pad[0], &hp) || __builtin_add_overflow(hp, pad[1], &hp) ||
+        __builtin_add_overflow(x[2], pad[2], &wp) || __builtin_add_overflow(wp, pad[3], &wp))
+      c.fail(ErrorCode::kInvalidArgument, "pad_amount " + shape_to_string(pad) + " overflows the padded size");
+    hp -= w[0];
+    wp -= w[1];
     if (hp < 0 || wp < 0) c.fail(ErrorCode::kShapeMismatch, "kernel larger than padded input");
     return {{x[0], hp / stride[0] + 1, wp / stride[1] + 1, w[3]}, DType::kFloat32};
   }
@@ -320,7 +325,8 @@ InferredOutput infer_output(const Graph& g, const Op& op) {
         c.fail(ErrorCode::kShapeMismatch, "input '" + c.in(i).name + "' " + shape_to_string(s) + " does not match " +
                                               shape_to_string(c.in(0).shape) + " off axis " + std::to_string(ax));
       }
-      out[ax] += s[ax];
+      if (__builtin_add_overflow(out[ax], s[ax], &out[ax]))
+        c.fail(ErrorCode::kShapeMismatch, "concatenated size along axis " + std::to_string(ax) + " overflows int64");
     }
     return {out, d0};
   }

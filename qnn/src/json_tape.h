@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -120,8 +121,28 @@ class JsonTape {
 template <typename T>
 T JsonRef::arithmetic() const {
   const JsonTape::Node& n = tape_->nodes_[i_];
-  if (n.type == Type::kInt) return static_cast<T>(n.v.i);
-  if (n.type == Type::kUInt) return static_cast<T>(n.v.u);
+  if constexpr (std::is_integral_v<T>) {
+    // A signed T: an integer beyond its range is an error, never a narrowed value (e.g. a tensor id 2^32 + 5 read as
+    // 5). An unsigned T takes a negative integer modulo 2^N, as C++ defines, and its callers' range checks refuse the
+    // huge result (offsets, sizes: "lies outside weights.bin").
+    if (n.type == Type::kInt) {
+      const int64_t i = n.v.i;
+      if (std::is_signed_v<T> && (i < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+                                  i > static_cast<int64_t>(std::numeric_limits<T>::max())))
+        throw JsonAccessError("number " + std::to_string(i) + " out of range");
+      if (!std::is_signed_v<T> && i >= 0 && static_cast<uint64_t>(i) > static_cast<uint64_t>(std::numeric_limits<T>::max()))
+        throw JsonAccessError("number " + std::to_string(i) + " out of range");
+      return static_cast<T>(i);
+    }
+    if (n.type == Type::kUInt) {
+      if (n.v.u > static_cast<uint64_t>(std::numeric_limits<T>::max()))
+        throw JsonAccessError("number " + std::to_string(n.v.u) + " out of range");
+      return static_cast<T>(n.v.u);
+    }
+  } else {
+    if (n.type == Type::kInt) return static_cast<T>(n.v.i);
+    if (n.type == Type::kUInt) return static_cast<T>(n.v.u);
+  }
   const double d = number();
   if constexpr (std::is_floating_point_v<T>) {
     // Beyond float's range the conversion is undefined behaviour in C++: give the infinity the value rounds to.
@@ -132,7 +153,11 @@ T JsonRef::arithmetic() const {
     // Likewise for an integer T: NaN or beyond its range is an error, not a wrapped or undefined value. The bounds
     // -2^digits (signed) or 0 and 2^digits are exact doubles.
     const double hi = std::ldexp(1.0, std::numeric_limits<T>::digits), lo = std::is_signed_v<T> ? -hi : 0.0;
-    if (!(d >= lo && d < hi)) throw JsonAccessError("number " + std::to_string(d) + " out of range");
+    if (!(d >= lo && d < hi)) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.6g", d);
+      throw JsonAccessError(std::string("number ") + buf + " out of range");
+    }
     return static_cast<T>(d);
   }
 }

@@ -10,6 +10,7 @@
 namespace edgevl {
 
 GenerationConfig generation_defaults_from_json(const nlohmann::json& g) {
+  // Numbers within their field's range: BundleInfo::from_json checked them (check_generation_config).
   auto num = [&](const char* key, double fallback) {
     auto it = g.find(key);
     return it != g.end() && it->is_number() ? it->get<double>() : fallback;
@@ -64,13 +65,10 @@ std::shared_ptr<Model::Impl> open_model_impl(const std::string& bundle_path, con
   impl->defaults = generation_defaults_from_json(bi.generation_config);
   impl->eos_ids.insert(bi.eos_token_ids.begin(), bi.eos_token_ids.end());
   impl->image_pad_id = bi.image_token_id;
-  const auto im_end = impl->tokenizer->token_to_id("<|im_end|>");
-  if (!im_end) throw Error(ErrorCode::kCorruptFile, "model bundle " + bundle_path + ": tokenizer has no <|im_end|> token");
-  impl->im_end_id = *im_end;
-  if (static_cast<int64_t>(impl->tokenizer->vocab_size()) > bi.llm.vocab_size)
-    throw Error(ErrorCode::kCorruptFile, "model bundle " + bundle_path + ": tokenizer has " +
-                                             std::to_string(impl->tokenizer->vocab_size()) + " ids but the model only " +
-                                             std::to_string(bi.llm.vocab_size));
+  // Its vocabulary fits the model's, it has <|im_end|>, and the manifest's image / vision ids are its tokens.
+  bi.check_against_tokenizer(*impl->tokenizer, impl->engine->tokenizer_path(),
+                             "model bundle " + bundle_path + ": manifest ids.");
+  impl->im_end_id = *impl->tokenizer->token_to_id("<|im_end|>");
   return impl;
 }
 

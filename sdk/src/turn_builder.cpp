@@ -1,9 +1,11 @@
 #include "turn_builder.h"
 
 #include <chrono>
+#include <cstdio>
 
 #include "edgevl/error.h"
 #include "edgevl/llm/chat_template.h"
+#include "edgevl/llm/tokenizer.h"
 #include "edgevl/vision/image.h"
 #include "edgevl/vision/smart_resize.h"
 
@@ -42,6 +44,13 @@ void validate_messages(const std::vector<Message>& msgs, bool continues) {
       throw Error(ErrorCode::kInvalidArgument, where + ": empty user message (no text and no image)");
     if (i == 0 && !continues && m.role == Role::kAssistant)
       throw Error(ErrorCode::kInvalidArgument, where + ": a conversation must start with a system or user message");
+    // Checked here so that the offset is one in the caller's text, not in the rendered chat template.
+    if (const size_t bad = llm::first_invalid_utf8(m.text); bad != std::string::npos) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(m.text[bad])));
+      throw Error(ErrorCode::kInvalidArgument,
+                  where + ": invalid UTF-8 at byte " + std::to_string(bad) + " of its text (byte " + hex + ")");
+    }
   }
   if (msgs.back().role != Role::kUser)
     throw Error(ErrorCode::kInvalidArgument, "request: the last message must be a user message");
@@ -60,7 +69,12 @@ PreparedImage prepare_image(const Model::Impl& model, const Image& image) {
   p.name = image.describe();
   vision::ImageU8 u8 = image.is_file() ? vision::load_image(image.path())
                                              : vision::image_from_rgb(image.rgb().data(), image.height(), image.width());
-  const vision::ResizedSize size = vision::smart_resize(u8.height, u8.width, model.preprocess);
+  vision::ResizedSize size;
+  try {
+    size = vision::smart_resize(u8.height, u8.width, model.preprocess);
+  } catch (const Error& e) {  // too small, too elongated: say which image
+    throw Error(e.code(), "image " + p.name + ": " + e.what());
+  }
   const int64_t ps = model.preprocess.patch_size, merge = int64_t{model.preprocess.merge_size} * model.preprocess.merge_size;
   p.num_patches = (size.height / ps) * (size.width / ps);
   p.tokens = p.num_patches / merge;
@@ -108,7 +122,15 @@ Turn build_turn(const Model::Impl& model, const Request& request, bool continues
     for (size_t k = 0; k < num_images; ++k) counts.push_back(turn.images[next_image + k].tokens);
     next_image += num_images;
     if (request.parse_special_tokens) chat.content.clear();
-    const llm::RenderedChat expanded = llm::expand_image_pads(chat, counts);
+    llm::RenderedChat expanded;
+    try {
+      expanded = llm::expand_image_pads(chat, counts);
+    } catch (const Error& e) {
+      if (!request.parse_special_tokens) throw;
+      throw Error(e.code(), std::string("request: ") + e.what() + " (Request::parse_special_tokens is set, so an " +
+                                std::string(llm::kImagePad) + " typed in the text is an image placeholder; leave " +
+                                "parse_special_tokens off to keep typed special tokens as text)");
+    }
     const std::vector<int32_t> ids = model.tokenizer->encode(expanded.text, expanded.content);
     turn.ids.insert(turn.ids.end(), ids.begin(), ids.end());
   };

@@ -38,6 +38,12 @@ constexpr size_t kCacheMaxPieceBytes = 256;
 class BpeTokenizer final : public Tokenizer {
  public:
   BpeTokenizer(const json& j, const std::string& src) : src_(src) {
+    // The id table is dense (one slot per id up to the largest): ids may leave at most kMaxUnusedIds slots unused, so
+    // its size follows from the file's own entries and a single id of 2^31-1 cannot ask for gigabytes.
+    size_t entries = 0;
+    if (j.contains("model") && j["model"].is_object() && j["model"].contains("vocab")) entries += j["model"]["vocab"].size();
+    if (j.contains("added_tokens") && j["added_tokens"].is_array()) entries += j["added_tokens"].size();
+    id_limit_ = entries + kMaxUnusedIds;
     load_model(j);
     load_added_tokens(j);
     load_normalizer(j);
@@ -85,8 +91,13 @@ class BpeTokenizer final : public Tokenizer {
   }
 
   void set_token(int32_t id, const std::string& token, std::string bytes, bool special) {
-    if (id < 0) corrupt(src_, "negative id " + std::to_string(id) + " for token '" + token + "'");
+    const std::string shown = token.size() > 40 ? token.substr(0, 40) + "..." : token;
+    if (id < 0) corrupt(src_, "negative id " + std::to_string(id) + " for token '" + shown + "'");
     const auto uid = static_cast<size_t>(id);
+    if (uid >= id_limit_)
+      corrupt(src_, "token '" + shown + "' has id " + std::to_string(id) + " but the file defines only " +
+                        std::to_string(id_limit_ - kMaxUnusedIds) + " tokens (ids may leave at most " +
+                        std::to_string(kMaxUnusedIds) + " unused)");
     if (uid >= id_bytes_.size()) {
       id_bytes_.resize(uid + 1);
       special_.resize(uid + 1, false);
@@ -312,6 +323,8 @@ class BpeTokenizer final : public Tokenizer {
   };
 
   std::string src_;
+  static constexpr size_t kMaxUnusedIds = 1 << 16;
+  size_t id_limit_ = 0;                // ids must be below this (set_token)
   std::vector<std::string> id_bytes_;  // raw bytes (added tokens: content) per id
   std::vector<bool> special_;
   std::unordered_map<std::string, int32_t> token_ids_;

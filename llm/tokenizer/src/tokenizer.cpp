@@ -57,4 +57,6 @@ std::unique_ptr<Tokenizer> Tokenizer::from_file(const std::string& path) {
   return looks_like_json(path) ? load_bpe_tokenizer(path) : load_sentencepiece_tokenizer(path);
 }
 
+size_t first_invalid_utf8(std::string_view text) { return detail::utf8_first_invalid(text); }
+
 }  // namespace edgevl::llm

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "edgevl/llm/llm_config.h"
+#include "edgevl/llm/tokenizer.h"
 #include "edgevl/models/qwen2vl_recipe.h"
 #include "edgevl/vision/vit_config.h"
 
@@ -42,8 +43,25 @@ struct BundleInfo {
 
 
   nlohmann::json to_json() const;
-  /// Throws edgevl::Error kCorruptFile naming the missing/ill-typed key, kUnsupported for another metadata version.
+  /// Throws edgevl::Error kCorruptFile naming the missing/ill-typed key (integers must be JSON integers within their
+  /// C++ type, floats finite) or a value out of its range (chunk/context, ViT buckets, pixel limits, token ids within the
+  /// vocabulary), kUnsupported for another metadata version.
   static BundleInfo from_json(const nlohmann::json& j);
+
+  /// Throws kCorruptFile ("<where><key> <id> is outside the vocabulary ...") unless the image, vision start/end and
+  /// eos ids lie in [0, llm.vocab_size) and there is at least one eos id.
+  void check_token_ids(const std::string& where) const;
+  /// Cross-file checks with the tokenizer (tokenizer.json): it has no more ids than the model's vocab_size, it has
+  /// <|im_end|>, and image_token_id / vision_start_token_id / vision_end_token_id are the ids of <|image_pad|> /
+  /// <|vision_start|> / <|vision_end|>. kCorruptFile naming `tokenizer_file`, or `ids_source` (e.g. "config.json: ")
+  /// for an id.
+  void check_against_tokenizer(const llm::Tokenizer& tokenizer, const std::string& tokenizer_file,
+                               const std::string& ids_source) const;
 };
+
+/// Throws kCorruptFile ("<where>: <key> <value> is outside [lo, hi]") for a generation setting the session would convert
+/// to its C++ type out of range (temperature, top_k, top_p, repetition_penalty, max_new_tokens, min_new_tokens); other
+/// keys and non-numbers are ignored (the defaults apply).
+void check_generation_config(const nlohmann::json& generation_config, const std::string& where);
 
 }  // namespace edgevl::engine

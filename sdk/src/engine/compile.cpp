@@ -83,14 +83,25 @@ BundleInfo info_from_checkpoint(const models::Qwen2VLCheckpoint& ck) {
   b.llm.rope_theta = float(c.text.rope_theta);
   for (int i = 0; i < 3; ++i) b.llm.mrope_section[size_t(i)] = int(c.text.mrope_section[size_t(i)]);
   b.llm.tie_word_embeddings = ck.lm_head_tied();
-  b.image_token_id = int32_t(c.image_token_id);
-  b.vision_start_token_id = int32_t(c.vision_start_token_id);
-  b.vision_end_token_id = int32_t(c.vision_end_token_id);
+  // Every id the runtime places or stops on lies in the vocabulary (checked before the int32 narrowing).
+  auto id_in_vocab = [&](const std::string& file, const char* key, int64_t id) {
+    if (id < 0 || id >= c.text.vocab_size)
+      throw Error(ErrorCode::kCorruptFile, ck.dir() + "/" + file + ": " + key + " " + std::to_string(id) +
+                                               " is outside the vocabulary [0, " + std::to_string(c.text.vocab_size) + ")");
+    return int32_t(id);
+  };
+  b.image_token_id = id_in_vocab("config.json", "image_token_id", c.image_token_id);
+  b.vision_start_token_id = id_in_vocab("config.json", "vision_start_token_id", c.vision_start_token_id);
+  b.vision_end_token_id = id_in_vocab("config.json", "vision_end_token_id", c.vision_end_token_id);
   const models::ModelGenerationConfig& g = ck.generation_config();
+  const bool has_generation_config = fs::exists(fs::path(ck.dir()) / "generation_config.json");
   b.eos_token_ids.clear();
-  for (int64_t e : g.eos_token_ids) b.eos_token_ids.push_back(int32_t(e));
-  if (b.eos_token_ids.empty()) b.eos_token_ids.push_back(int32_t(c.eos_token_id));
+  for (int64_t e : g.eos_token_ids)
+    b.eos_token_ids.push_back(id_in_vocab(has_generation_config ? "generation_config.json" : "config.json",
+                                          "eos_token_id", e));
+  if (b.eos_token_ids.empty()) b.eos_token_ids.push_back(id_in_vocab("config.json", "eos_token_id", c.eos_token_id));
   b.generation_config = generation_json(g);
+  check_generation_config(b.generation_config, ck.dir() + "/generation_config.json");
   return b;
 }
 
@@ -189,6 +200,13 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
     throw Error(ErrorCode::kNotFound, "compile: " + hf_dir + " has no tokenizer.json");
   auto ck = std::make_shared<models::Qwen2VLCheckpoint>(models::Qwen2VLCheckpoint::open(hf_dir));
   BundleInfo info = info_from_checkpoint(*ck);
+  {
+    // The tokenizer is loaded and cross-checked now, as Model::open will: a truncated, invalid or mismatched
+    // tokenizer.json is refused before any long work instead of compiling into a bundle that can never be opened.
+    const std::string tokenizer_path = (fs::path(hf_dir) / "tokenizer.json").string();
+    const std::unique_ptr<llm::Tokenizer> tokenizer = llm::Tokenizer::from_file(tokenizer_path);
+    info.check_against_tokenizer(*tokenizer, tokenizer_path, ck->dir() + "/config.json: ");
+  }
   info.recipe = recipe;
   models::check_weight_overrides(
       recipe,

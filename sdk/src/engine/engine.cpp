@@ -24,6 +24,40 @@ struct GuardedExecutable {
   std::mutex mu;
 };
 
+// The graphs' interfaces must be what the metadata says: the KV cache, the prefill chunk and the ViT inputs are sized
+// from the metadata, so a hostile manifest (valid checksum) could otherwise allocate what it likes (context_length
+// 2^40) or feed a graph rows of another width. Checked once at open; the graphs' internal consistency is verify()'s.
+void check_graphs_match_info(const qnn::Bundle& bundle, const BundleInfo& info, const std::string& dir) {
+  auto fail = [&](const std::string& what) { throw Error(ErrorCode::kCorruptFile, "bundle " + dir + ": " + what); };
+  auto input = [&](const std::string& graph, const std::string& name, const std::vector<int64_t>& shape,
+                   const std::string& because) {
+    const qnn::Graph& g = bundle.graph(graph);
+    const qnn::TensorId id = g.find(name);
+    if (id == qnn::kNoTensor || g.tensor(id).kind != qnn::TensorKind::kInput)
+      fail("graph " + graph + " has no input " + name);
+    if (g.tensor(id).shape != shape)
+      fail("graph " + graph + " input " + name + " is " + qnn::shape_to_string(g.tensor(id).shape) + " but the model "
+           "metadata (" + because + ") gives " + qnn::shape_to_string(shape));
+  };
+  const int64_t hidden = info.llm.hidden;
+  for (const std::string& name : {info.prefill_graph, info.decode_graph})
+    if (!bundle.has_graph(name)) fail("graphs." + std::string(name == info.decode_graph ? "decode" : "prefill") +
+                                      " names graph '" + name + "', which the bundle does not hold");
+  input(info.prefill_graph, "embeds", {info.chunk, hidden}, "chunk " + std::to_string(info.chunk));
+  input(info.decode_graph, "embeds", {1, hidden}, "hidden_size");
+  for (const std::string& graph : {info.prefill_graph, info.decode_graph})
+    for (int l = 0; l < info.llm.num_layers; ++l)  // stops at the first missing layer
+      for (const char* kv : {"past_key_", "past_value_"})
+        input(graph, kv + std::to_string(l), {info.llm.num_kv_heads, info.context_length, info.llm.head_dim},
+              "context_length " + std::to_string(info.context_length) + ", num_key_value_heads, head_dim");
+  for (int64_t bucket : info.vit_buckets) {
+    const std::string name = vision::vit_graph_name(bucket);
+    if (!bundle.has_graph(name)) fail("vit_buckets entry " + std::to_string(bucket) + " has no graph " + name);
+    input(name, "pixel_values", {bucket, info.vit.patch_dim()},
+          "in_channels * temporal_patch_size * patch_size^2 = " + std::to_string(info.vit.patch_dim()));
+  }
+}
+
 }  // namespace
 
 struct Qwen2VLEngine::Impl {
@@ -48,7 +82,12 @@ std::shared_ptr<const Qwen2VLEngine> Qwen2VLEngine::open(const std::string& bund
   if (e->bundle_->family() != kQwen2VLFamily)
     throw Error(ErrorCode::kUnsupported, "bundle " + bundle_dir + " holds model family '" + e->bundle_->family() +
                                              "', not '" + kQwen2VLFamily + "'");
-  e->info_ = BundleInfo::from_json(e->bundle_->model_metadata());
+  try {
+    e->info_ = BundleInfo::from_json(e->bundle_->model_metadata());
+  } catch (const Error& err) {
+    throw Error(err.code(), "bundle " + bundle_dir + ": " + err.what());
+  }
+  check_graphs_match_info(*e->bundle_, e->info_, bundle_dir);
   e->impl_ = std::make_unique<Impl>();
   Impl& im = *e->impl_;
   im.backend = &qnn::backend_by_name(options.backend.empty() ? e->info_.backend : options.backend);

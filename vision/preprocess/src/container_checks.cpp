@@ -10,6 +10,10 @@ ContainerKind sniff_container(const uint8_t* d, size_t n) {
   if (n >= 8 && std::memcmp(d, kPngMagic, 8) == 0) return ContainerKind::kPng;
   if (n >= 4 && std::memcmp(d, "GIF8", 4) == 0) return ContainerKind::kGif;
   if (n >= 12 && std::memcmp(d, "RIFF", 4) == 0 && std::memcmp(d + 8, "WEBP", 4) == 0) return ContainerKind::kWebp;
+  if (n >= 2 && d[0] == 'B' && d[1] == 'M') return ContainerKind::kBmp;
+  if (n >= 4 && ((d[0] == 'I' && d[1] == 'I' && (d[2] == 42 || d[2] == 43) && d[3] == 0) ||
+                 (d[0] == 'M' && d[1] == 'M' && d[2] == 0 && (d[3] == 42 || d[3] == 43))))
+    return ContainerKind::kTiff;  // classic TIFF (42) or BigTIFF (43), little- or big-endian
   return ContainerKind::kOther;
 }
 
@@ -57,6 +61,39 @@ uint32_t be32(const uint8_t* p) { return (be16(p) << 16) | be16(p + 2); }
 uint32_t le16(const uint8_t* p) { return (uint32_t{p[1]} << 8) | p[0]; }
 uint32_t le24(const uint8_t* p) { return le16(p) | (uint32_t{p[2]} << 16); }
 uint32_t le32(const uint8_t* p) { return le16(p) | (le16(p + 2) << 16); }
+
+// TIFF / BigTIFF: the first IFD's ImageWidth (256) and ImageLength (257), SHORT, LONG or LONG8 values.
+bool tiff_dimensions(const uint8_t* d, size_t n, int64_t& width, int64_t& height) {
+  const bool be = d[0] == 'M', big = (be ? d[3] : d[2]) == 43;
+  auto u = [&](size_t pos, int bytes) -> uint64_t {  // caller checked pos + bytes <= n
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v |= uint64_t{d[pos + size_t(be ? bytes - 1 - i : i)]} << (8 * i);
+    return v;
+  };
+  const size_t head = big ? 16 : 8, count_bytes = big ? 8 : 2, entry = big ? 20 : 12, value_at = big ? 12 : 8;
+  if (n < head) return false;
+  const uint64_t ifd = big ? u(8, 8) : u(4, 4);
+  if (ifd > n || n - ifd < count_bytes) return false;
+  const uint64_t count = u(size_t(ifd), int(count_bytes));
+  if (count > (n - ifd - count_bytes) / entry) return false;
+  int64_t w = -1, h = -1;
+  for (uint64_t k = 0; k < count; ++k) {
+    const size_t e = size_t(ifd + count_bytes + k * entry);
+    const uint64_t tag = u(e, 2), type = u(e + 2, 2), values = big ? u(e + 4, 8) : u(e + 4, 4);
+    if ((tag != 256 && tag != 257) || values != 1) continue;
+    uint64_t v = 0;
+    if (type == 3) v = u(e + value_at, 2);                 // SHORT
+    else if (type == 4) v = u(e + value_at, 4);            // LONG
+    else if (type == 16 && big) v = u(e + value_at, 8);    // LONG8
+    else return false;
+    if (v > 0xFFFFFFFFu) return false;
+    (tag == 256 ? w : h) = int64_t(v);
+  }
+  if (w < 0 || h < 0) return false;
+  width = w;
+  height = h;
+  return true;
+}
 }  // namespace
 
 bool header_dimensions(const uint8_t* d, size_t n, int64_t& width, int64_t& height) {
@@ -105,16 +142,30 @@ bool header_dimensions(const uint8_t* d, size_t n, int64_t& width, int64_t& heig
         return true;
       }
       return false;
-    default:
-      if (n >= 26 && d[0] == 'B' && d[1] == 'M' && le32(d + 14) >= 40) {  // BITMAPINFOHEADER or later
+    case ContainerKind::kBmp:
+      if (n >= 26 && le32(d + 14) >= 40) {  // BITMAPINFOHEADER or later: signed 32-bit width and height
         const int32_t w = static_cast<int32_t>(le32(d + 18));
         const int32_t h = static_cast<int32_t>(le32(d + 22));
         width = w < 0 ? -int64_t{w} : int64_t{w};
         height = h < 0 ? -int64_t{h} : int64_t{h};  // negative = top-down
         return true;
       }
+      if (n >= 22 && le32(d + 14) == 12) {  // BITMAPCOREHEADER (OS/2): unsigned 16-bit width and height
+        width = le16(d + 18);
+        height = le16(d + 20);
+        return true;
+      }
+      return false;
+    case ContainerKind::kTiff:
+      return tiff_dimensions(d, n, width, height);
+    default:
       return false;
   }
+}
+
+bool webp_is_animated(const uint8_t* d, size_t n) {
+  return sniff_container(d, n) == ContainerKind::kWebp && n >= 21 && std::memcmp(d + 12, "VP8X", 4) == 0 &&
+         (d[20] & 0x02) != 0;
 }
 
 }  // namespace edgevl::vision

@@ -49,6 +49,12 @@ ImageU8 decode_image(const uint8_t* data, size_t size, const std::string& name, 
   if (data == nullptr || size == 0) fail(ErrorCode::kCorruptFile, name, "empty file (0 bytes)");
   const ContainerKind kind = sniff_container(data, size);
   if (kind == ContainerKind::kGif) fail(ErrorCode::kUnsupported, name, "GIF is not supported (use JPEG, PNG, WebP, BMP, TIFF)");
+  // Only the documented formats reach a decoder (OpenCV's others are neither documented nor bomb-checked).
+  if (kind == ContainerKind::kOther)
+    fail(ErrorCode::kCorruptFile, name, "not a decodable image (supported: JPEG, PNG, WebP, BMP, TIFF) or corrupt");
+  if (webp_is_animated(data, size))
+    fail(ErrorCode::kUnsupported, name, "animated WebP is not supported (OpenCV decodes still images only; save one "
+                                        "frame as a still image)");
   if (kind == ContainerKind::kJpeg && !jpeg_is_complete(data, size)) {
     fail(ErrorCode::kCorruptFile, name, fmt::format("truncated JPEG: no end-of-image marker in its {} bytes", size));
   }
@@ -60,10 +66,23 @@ ImageU8 decode_image(const uint8_t* data, size_t size, const std::string& name, 
   }
 
   // Decompression bombs: refuse from the header, before the decoder allocates anything (as Pillow's MAX_IMAGE_PIXELS).
-  if (int64_t w = 0, h = 0; header_dimensions(data, size, w, h) && w * h > max_pixels) {
+  // Every format reaching the decoder must say its size in its header (compression lets a small file declare a huge
+  // image in each of them).
+  int64_t w = 0, h = 0;
+  if (!header_dimensions(data, size, w, h)) {
+    const char* format = kind == ContainerKind::kJpeg  ? "JPEG"
+                         : kind == ContainerKind::kPng  ? "PNG"
+                         : kind == ContainerKind::kWebp ? "WebP"
+                         : kind == ContainerKind::kBmp  ? "BMP"
+                                                        : "TIFF";
+    fail(ErrorCode::kCorruptFile, name, fmt::format("{} header is malformed or gives no image size", format));
+  }
+  // Every header gives sides below 2^32, so their product fits uint64 (as int64 it could overflow).
+  const uint64_t pixels = static_cast<uint64_t>(w) * static_cast<uint64_t>(h);
+  if (max_pixels < 0 || pixels > static_cast<uint64_t>(max_pixels)) {
     fail(ErrorCode::kInvalidArgument, name,
          fmt::format("header declares {}x{} (WxH) = {} pixels, more than the limit of {} (decompression bomb?)", w, h,
-                     w * h, max_pixels));
+                     pixels, max_pixels));
   }
   cv::Mat decoded;
   try {

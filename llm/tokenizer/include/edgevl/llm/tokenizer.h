@@ -67,4 +67,8 @@ class Tokenizer {
   virtual size_t vocab_size() const = 0;
 };
 
+/// Byte offset of the first byte of `text` that is not part of valid UTF-8 (encode() refuses such text), or
+/// std::string::npos when the whole text is valid. Lets callers name the offset within their own piece of a prompt.
+size_t first_invalid_utf8(std::string_view text);
+
 }  // namespace edgevl::llm

@@ -19,7 +19,7 @@ struct ImageU8 {
 inline constexpr int kMaxImageSide = 1 << 16;
 inline constexpr int64_t kMaxImagePixels = int64_t{1} << 30;
 /// Default decompression-bomb limit of load_image/decode_image: an encoded image whose header (PNG IHDR, JPEG SOF,
-/// WebP, BMP) declares more pixels than this is refused BEFORE decoding (kInvalidArgument naming the file), as Pillow's
+/// WebP VP8/VP8L/VP8X, BMP, TIFF first IFD) declares more pixels than this is refused BEFORE decoding (kInvalidArgument naming the file), as Pillow's
 /// Image.MAX_IMAGE_PIXELS (89,478,485 = 1024*1024*1024 / 4 / 3) refuses it. Pass another `max_pixels` to raise or lower it.
 inline constexpr int64_t kDefaultMaxDecodePixels = 89478485;
 
@@ -31,8 +31,11 @@ inline constexpr int64_t kDefaultMaxDecodePixels = 89478485;
 ///  - deliberate deviation: 16-bit images are scaled to 8 bits by keeping the high byte (v >> 8). Pillow does the same
 ///    for 16-bit RGB PNGs but CLIPS 16-bit grey (mode "I") to 255; EdgeVL scales instead.
 /// CMYK JPEGs are converted by OpenCV's formula, which differs from Pillow's (not matched).
-/// Throws edgevl::Error naming the file: kNotFound (missing), kIo (unreadable), kCorruptFile (empty, not an image,
-/// truncated JPEG/PNG, undecodable), kUnsupported (a recognised format OpenCV cannot decode, e.g. GIF),
+/// Only these five formats are handed to the decoder, and only when their header gives the image size: other files
+/// (also formats OpenCV could decode, e.g. PNM or Radiance HDR, whose headers are not bomb-checked) are kCorruptFile.
+/// Throws edgevl::Error naming the file: kNotFound (missing), kIo (unreadable), kCorruptFile (empty, not an image of
+/// the five formats, no size in its header, truncated JPEG/PNG, undecodable), kUnsupported (a recognised format or
+/// variant OpenCV cannot decode: GIF, animated WebP),
 /// kInvalidArgument (larger than kMaxImageSide / kMaxImagePixels, or a header declaring more than `max_pixels` pixels:
 /// checked before any pixel is decoded, so a small file that would decode to gigabytes costs nothing).
 ImageU8 load_image(const std::string& path, int64_t max_pixels = kDefaultMaxDecodePixels);
