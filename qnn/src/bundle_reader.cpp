@@ -138,6 +138,22 @@ std::shared_ptr<const Bundle> Bundle::open(const std::string& dir) {
       std::string name = g.name();
       if (!b->graphs_.emplace(name, std::move(g)).second) corrupt(dir, "duplicate graph '" + name + "'");
     }
+    if (const auto artifacts = m.find("backend_artifacts")) {  // absent in bundles without any
+      if (!artifacts->is_array()) corrupt(dir, "manifest.json: backend_artifacts must be an array");
+      for (const JsonRef ja : *artifacts) {
+        const std::string backend = ja.at("backend").get<std::string>(), graph = ja.at("graph").get<std::string>();
+        const uint64_t off = ja.at("offset").get<uint64_t>(), nbytes = ja.at("size").get<uint64_t>();
+        const std::string what = "artifact of back end '" + backend + "' for graph '" + graph + "'";
+        if (!valid_backend_name(backend)) corrupt(dir, what + ": invalid back-end name");
+        if (!b->graphs_.count(graph)) corrupt(dir, what + ": no such graph");
+        if (nbytes == 0) corrupt(dir, what + ": empty");
+        if (off % kBundleAlignment != 0 || off > wsize || nbytes > wsize - off)
+          corrupt(dir, what + ": [" + std::to_string(off) + ", +" + std::to_string(nbytes) +
+                           ") is not an aligned range of weights.bin (" + std::to_string(wsize) + " bytes)");
+        const ArtifactView view{file->data() + off, static_cast<size_t>(nbytes)};
+        if (!b->artifacts_.emplace(std::make_pair(backend, graph), view).second) corrupt(dir, what + ": listed twice");
+      }
+    }
   } catch (const JsonAccessError& e) {
     corrupt(dir, std::string("malformed manifest (") + e.what() + ")");
   } catch (const std::invalid_argument&) {
@@ -225,6 +241,11 @@ std::string Bundle::file_path(const std::string& extra_file) const {
     if (f == extra_file) return dir_ + "/" + f;
   }
   throw Error(ErrorCode::kNotFound, "bundle '" + dir_ + "' has no file '" + extra_file + "'");
+}
+
+ArtifactView Bundle::artifact(const std::string& backend, const std::string& graph) const {
+  const auto it = artifacts_.find({backend, graph});
+  return it == artifacts_.end() ? ArtifactView{} : it->second;
 }
 
 size_t Bundle::weights_size() const { return std::static_pointer_cast<const MappedFile>(weights_)->size(); }
