@@ -43,6 +43,10 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--chunk", opt.chunk, "tokens per prefill graph run")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--backend", opt.backend,
+                 "back end the bundle is compiled for (built in: emulator, the CPU back end; a QNN HTP back end needs "
+                 "Qualcomm's QAIRT SDK)")
+      ->capture_default_str();
   app.add_option("--max-pixels", opt.max_pixels, "image size cap for smart_resize (0 = the model's preprocessor_config)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
@@ -56,8 +60,9 @@ int main(int argc, char** argv) {
     opt.precision = edgevl::precision_from_name(precision);
     edgevl::apps::ProgressBar bar;
     opt.progress = [&](const std::string& stage, size_t done, size_t total) { bar.update(stage, done, total); };
-    std::fprintf(stderr, "compiling %s -> %s (%s, context %lld, chunk %lld)\n", model.c_str(), out.c_str(),
-                 precision.c_str(), static_cast<long long>(opt.context_length), static_cast<long long>(opt.chunk));
+    std::fprintf(stderr, "compiling %s -> %s (%s, context %lld, chunk %lld, back end %s)\n", model.c_str(), out.c_str(),
+                 precision.c_str(), static_cast<long long>(opt.context_length), static_cast<long long>(opt.chunk),
+                 opt.backend.c_str());
     edgevl::CompileSummary s;
     try {
       s = edgevl::compile_model(model, out, opt);

@@ -2,6 +2,7 @@
 #include "edgevl/qnn/backend.h"
 
 #include <cstring>
+#include <mutex>
 
 #include "edgevl/error.h"
 #include "edgevl/qnn/emulator.h"
@@ -21,10 +22,55 @@ IoBuffer::IoBuffer(size_t nbytes) : ptr_(new uint8_t[nbytes + 64]()), nbytes_(nb
   offset_ = (64 - p % 64) % 64;
 }
 
-std::vector<std::string> available_backends() { return {emulator_backend().name()}; }
+std::vector<uint8_t> Backend::build_artifact(const Graph&, const PrepareOptions&) const { return {}; }
+
+namespace {
+
+struct Registry {
+  std::mutex mu;
+  std::vector<const Backend*> backends{&emulator_backend()};
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+}  // namespace
+
+bool valid_backend_name(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+  return true;
+}
+
+void register_backend(const Backend& backend) {
+  const std::string name = backend.name();
+  if (!valid_backend_name(name))
+    throw Error(ErrorCode::kInvalidArgument, "register_backend: name '" + name + "' is not 1-64 characters of [a-z0-9_-]");
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  for (const Backend* b : r.backends)
+    if (name == b->name()) throw Error(ErrorCode::kInvalidArgument, "register_backend: back end '" + name + "' exists");
+  r.backends.push_back(&backend);
+}
+
+std::vector<std::string> available_backends() {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  std::vector<std::string> names;
+  for (const Backend* b : r.backends) names.emplace_back(b->name());
+  return names;
+}
 
 const Backend& backend_by_name(const std::string& name) {
-  if (name == emulator_backend().name()) return emulator_backend();
+  {
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mu);
+    for (const Backend* b : r.backends)
+      if (name == b->name()) return *b;
+  }
   std::string list;
   for (const auto& n : available_backends()) list += (list.empty() ? "" : ", ") + n;
   throw Error(ErrorCode::kUnsupported, "back end '" + name + "' is not built into this EdgeVL (available: " + list +

@@ -161,15 +161,36 @@ std::shared_ptr<const Bundle> Bundle::open(const std::string& dir) {
       std::string name = g.name();
       if (!b->graphs_.emplace(name, std::move(g)).second) corrupt(dir, "duplicate graph '" + name + "'");
     }
-    std::vector<std::pair<std::pair<uint64_t, uint64_t>, const std::string*>> sorted;
-    sorted.reserve(ranges.size());
+    // Back-end artifacts: opaque bytes in weights.bin after the constants (absent in bundles without any).
+    std::vector<std::pair<std::pair<uint64_t, uint64_t>, std::string>> artifact_ranges;
+    if (const auto artifacts = m.find("backend_artifacts")) {
+      if (!artifacts->is_array()) corrupt(dir, "manifest.json: backend_artifacts must be an array");
+      for (const JsonRef ja : *artifacts) {
+        const std::string backend = ja.at("backend").get<std::string>(), graph = ja.at("graph").get<std::string>();
+        const uint64_t off = ja.at("offset").get<uint64_t>(), nbytes = ja.at("size").get<uint64_t>();
+        const std::string what = "artifact of back end '" + backend + "' for graph '" + graph + "'";
+        if (!valid_backend_name(backend)) corrupt(dir, what + ": invalid back-end name");
+        if (!b->graphs_.count(graph)) corrupt(dir, what + ": no such graph");
+        if (nbytes == 0) corrupt(dir, what + ": empty");
+        if (off % kBundleAlignment != 0 || off > wsize || nbytes > wsize - off)
+          corrupt(dir, what + ": [" + std::to_string(off) + ", +" + std::to_string(nbytes) +
+                           ") is not an aligned range of weights.bin (" + std::to_string(wsize) + " bytes)");
+        const ArtifactView view{file->data() + off, static_cast<size_t>(nbytes)};
+        if (!b->artifacts_.emplace(std::make_pair(backend, graph), view).second) corrupt(dir, what + ": listed twice");
+        artifact_ranges.push_back({{off, off + nbytes}, what});
+      }
+    }
+    // No two byte ranges of weights.bin (constants, artifacts) overlap.
+    std::vector<std::pair<std::pair<uint64_t, uint64_t>, std::string>> sorted;
+    sorted.reserve(ranges.size() + artifact_ranges.size());
     for (const auto& [name, range] : ranges)
-      if (range.second > range.first) sorted.push_back({range, &name});  // empty constants own no bytes
+      if (range.second > range.first) sorted.push_back({range, "constant '" + name + "'"});  // empty ones own no bytes
+    sorted.insert(sorted.end(), artifact_ranges.begin(), artifact_ranges.end());
     std::sort(sorted.begin(), sorted.end());
     for (size_t i = 1; i < sorted.size(); ++i)
       if (sorted[i].first.first < sorted[i - 1].first.second)
-        corrupt(dir, "constants '" + *sorted[i - 1].second + "' and '" + *sorted[i].second +
-                         "' overlap in weights.bin (bytes " + std::to_string(sorted[i].first.first) + " to " +
+        corrupt(dir, sorted[i - 1].second + " and " + sorted[i].second + " overlap in weights.bin (bytes " +
+                         std::to_string(sorted[i].first.first) + " to " +
                          std::to_string(std::min(sorted[i].first.second, sorted[i - 1].first.second)) + ")");
   } catch (const JsonAccessError& e) {
     corrupt(dir, std::string("malformed manifest (") + e.what() + ")");
@@ -258,6 +279,11 @@ std::string Bundle::file_path(const std::string& extra_file) const {
     if (f == extra_file) return dir_ + "/" + f;
   }
   throw Error(ErrorCode::kNotFound, "bundle '" + dir_ + "' has no file '" + extra_file + "'");
+}
+
+ArtifactView Bundle::artifact(const std::string& backend, const std::string& graph) const {
+  const auto it = artifacts_.find({backend, graph});
+  return it == artifacts_.end() ? ArtifactView{} : it->second;
 }
 
 size_t Bundle::weights_size() const { return std::static_pointer_cast<const MappedFile>(weights_)->size(); }

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <map>
 #include <vector>
+#include <set>
 
 #include "edgevl/error.h"
 #include "edgevl/qnn/bundle.h"
@@ -226,6 +227,20 @@ void write_bundle(const std::string& dir_in, const std::vector<Graph>& graphs, c
     }
   }
 
+  // Back-end artifacts follow the constants in weights.bin.
+  std::vector<uint64_t> artifact_offsets;
+  std::set<std::pair<std::string, std::string>> artifact_keys;
+  for (const BackendArtifact& a : options.artifacts) {
+    const std::string what = "write_bundle: artifact of back end '" + a.backend + "' for graph '" + a.graph + "'";
+    if (!valid_backend_name(a.backend)) throw Error(ErrorCode::kInvalidArgument, what + ": invalid back-end name");
+    if (!graph_names.count(a.graph)) throw Error(ErrorCode::kInvalidArgument, what + ": no such graph in the bundle");
+    if (a.bytes.empty()) throw Error(ErrorCode::kInvalidArgument, what + ": empty");
+    if (!artifact_keys.emplace(a.backend, a.graph).second) throw Error(ErrorCode::kInvalidArgument, what + ": given twice");
+    total = (total + kBundleAlignment - 1) / kBundleAlignment * kBundleAlignment;
+    artifact_offsets.push_back(total);
+    total += a.bytes.size();
+  }
+
   // ---- temporary directory next to the target ----
   fs::path target(dir);
   fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
@@ -251,18 +266,20 @@ void write_bundle(const std::string& dir_in, const std::vector<Graph>& graphs, c
     static const uint8_t zeros[kBundleAlignment] = {};
     uint64_t pos = 0;
     if (progress) progress("weights", 0, total);
-    for (const Tensor* t : order) {
-      const uint64_t off = stored.at(t->name).offset;
+    auto put = [&](uint64_t off, const uint8_t* data, size_t nbytes) {
       if (off > pos) out.write(zeros, off - pos);
       pos = off;
-      for (size_t done = 0; done < t->data.nbytes;) {
-        size_t n = std::min(kChunk, t->data.nbytes - done);
-        out.write(t->data.data + done, n);
+      for (size_t done = 0; done < nbytes;) {
+        size_t n = std::min(kChunk, nbytes - done);
+        out.write(data + done, n);
         done += n;
         pos += n;
         if (progress) progress("weights", pos, total);
       }
-    }
+    };
+    for (const Tensor* t : order) put(stored.at(t->name).offset, t->data.data, t->data.nbytes);
+    for (size_t i = 0; i < options.artifacts.size(); ++i)
+      put(artifact_offsets[i], options.artifacts[i].bytes.data(), options.artifacts[i].bytes.size());
     out.close_synced();
     weights_hash = out.hash();
   }
@@ -308,6 +325,14 @@ void write_bundle(const std::string& dir_in, const std::vector<Graph>& graphs, c
                                    {"hash", hex64(weights_hash)}}},
                       {"extra_files", jextra},
                       {"graphs", jgraphs}};
+  if (!options.artifacts.empty()) {
+    nlohmann::json ja = nlohmann::json::array();
+    for (size_t i = 0; i < options.artifacts.size(); ++i) {
+      const BackendArtifact& a = options.artifacts[i];
+      ja.push_back({{"backend", a.backend}, {"graph", a.graph}, {"offset", artifact_offsets[i]}, {"size", a.bytes.size()}});
+    }
+    m["backend_artifacts"] = ja;
+  }
   std::string body = m.dump(1);  // "{\n ..."
   std::string text = "{\"manifest_checksum\": \"0000000000000000\"," + body.substr(1);
   const size_t at = std::strlen("{\"manifest_checksum\": \"");

@@ -365,7 +365,8 @@ class EmulatorExecutable final : public Executable {
 class EmulatorBackend final : public Backend {
  public:
   const char* name() const override { return "emulator"; }
-  std::unique_ptr<Executable> prepare(const Graph& graph, const PrepareOptions& options) const override {
+  using Backend::prepare;
+  std::unique_ptr<Executable> prepare(const Graph& graph, const PrepareOptions& options, ArtifactView) const override {
     return std::make_unique<EmulatorExecutable>(graph, options.float_mode, options.num_threads);
   }
   IoBuffer allocate(const Tensor& t) const override { return IoBuffer(t.nbytes()); }

@@ -28,6 +28,7 @@ CompileSummary compile_model(const std::string& hf_dir, const std::string& out_b
   eo.chunk = options.chunk;
   eo.max_pixels = options.max_pixels;
   eo.vit_buckets = options.vit_buckets;
+  eo.backend = options.backend;
   eo.progress = options.progress;
   // The calibration samples are read (and their images checked) before any long work.
   std::vector<CalibrationSample> samples;

@@ -400,3 +400,87 @@ TEST_F(BundleTest, StaleTemporariesOfDeadWritersAreRemoved) {
   EXPECT_TRUE(fs::exists(longer));
   EXPECT_NO_THROW(Bundle::open((root_ / "m.evl").string()));
 }
+
+// Back-end artifacts (Backend::build_artifact) are stored after the constants in weights.bin, listed by back end and
+// graph, returned as aligned views, covered by the weights checksum, and validated at open like every other offset.
+TEST_F(BundleTest, BackendArtifactsRoundTrip) {
+  opts_.artifacts = {{"device-x", "decode", {1, 2, 3, 4, 5}}, {"device-x", "prefill", std::vector<uint8_t>(100, 7)},
+                     {"device-y", "decode", {9}}};
+  const fs::path dir = write("artifacts.evl");
+  auto b = Bundle::open(dir.string());
+  const ArtifactView d = b->artifact("device-x", "decode"), p = b->artifact("device-x", "prefill");
+  ASSERT_EQ(d.size, 5u);
+  EXPECT_EQ(std::vector<uint8_t>(d.data, d.data + d.size), (std::vector<uint8_t>{1, 2, 3, 4, 5}));
+  ASSERT_EQ(p.size, 100u);
+  EXPECT_EQ(std::vector<uint8_t>(p.data, p.data + p.size), std::vector<uint8_t>(100, 7));
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(p.data) % kBundleAlignment, 0u);
+  EXPECT_EQ(b->artifact("device-y", "decode").size, 1u);
+  EXPECT_TRUE(b->artifact("device-y", "prefill").empty());
+  EXPECT_TRUE(b->artifact("emulator", "decode").empty());
+  // The graphs' constants are unchanged by the artifacts behind them.
+  const std::vector<int32_t> ids{1, 2, 3, 4};
+  EXPECT_EQ(run_ids(b->graph("prefill"), ids), run_ids(prefill_, ids));
+  b->verify_checksums();
+
+  // A flipped artifact byte is a checksum mismatch: the artifact is the last thing in weights.bin.
+  const fs::path flip = copy_of(dir, "artifact_flip.evl");
+  {
+    std::fstream f(flip / "weights.bin", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-1, std::ios::end);
+    f.put(char(9 ^ 0x40));
+  }
+  expect_error([&] { Bundle::open(flip.string())->verify_checksums(); }, ErrorCode::kCorruptFile, {"checksum"});
+}
+
+TEST_F(BundleTest, BackendArtifactErrors) {
+  auto writer_error = [&](BackendArtifact a, const std::string& why) {
+    opts_.artifacts = {a};
+    expect_error([&] { write("bad_artifact.evl"); }, ErrorCode::kInvalidArgument, {"artifact", why});
+    EXPECT_FALSE(fs::exists(root_ / "bad_artifact.evl"));
+  };
+  writer_error({"device-x", "missing", {1}}, "no such graph");
+  writer_error({"Device X", "decode", {1}}, "invalid back-end name");
+  writer_error({"", "decode", {1}}, "invalid back-end name");
+  writer_error({"device-x", "decode", {}}, "empty");
+  opts_.artifacts = {{"device-x", "decode", {1}}, {"device-x", "decode", {2}}};
+  expect_error([&] { write("twice.evl"); }, ErrorCode::kInvalidArgument, {"given twice"});
+
+  // Hostile manifests (checksum recomputed): every artifact entry is checked at open.
+  opts_.artifacts = {{"device-x", "decode", std::vector<uint8_t>(64, 1)}};
+  const fs::path good = write("artifact_good.evl");
+  auto edited = [&](const std::string& name, const std::string& from, const std::string& to) {
+    const fs::path d = copy_of(good, name);
+    rewrite_manifest(d, [&](std::string& s) {
+      const auto at = s.find(from, s.find("\"backend_artifacts\""));
+      ASSERT_NE(at, std::string::npos) << from;
+      s.replace(at, from.size(), to);
+    });
+    return d;
+  };
+  const std::string off = "\"offset\": " + std::to_string(fs::file_size(good / "weights.bin") - 64);
+  expect_error([&] { Bundle::open(edited("a1.evl", off, "\"offset\": 8").string()); }, ErrorCode::kCorruptFile,
+               {"device-x", "aligned range"});
+  expect_error([&] { Bundle::open(edited("a2.evl", off, "\"offset\": 1099511627776").string()); },
+               ErrorCode::kCorruptFile, {"aligned range"});
+  expect_error([&] { Bundle::open(edited("a3.evl", "\"size\": 64", "\"size\": 128").string()); },
+               ErrorCode::kCorruptFile, {"aligned range"});
+  expect_error([&] { Bundle::open(edited("a4.evl", "\"size\": 64", "\"size\": 0").string()); },
+               ErrorCode::kCorruptFile, {"empty"});
+  expect_error([&] { Bundle::open(edited("a5.evl", "\"graph\": \"decode\"", "\"graph\": \"nope\"").string()); },
+               ErrorCode::kCorruptFile, {"no such graph"});
+  expect_error([&] { Bundle::open(edited("a6.evl", "\"backend\": \"device-x\"", "\"backend\": \"../x\"").string()); },
+               ErrorCode::kCorruptFile, {"invalid back-end name"});
+  expect_error([&] { Bundle::open(edited("a7.evl", "\"size\": 64", "\"size\": -64").string()); },
+               ErrorCode::kCorruptFile);
+  expect_error([&] { Bundle::open(edited("a8.evl", "\"backend_artifacts\": [", "\"backend_artifacts\": {").string()); },
+               ErrorCode::kCorruptFile);
+  const fs::path over = edited("a10.evl", off, "\"offset\": 0");  // on top of the first constant
+  expect_error([&] { Bundle::open(over.string()); }, ErrorCode::kCorruptFile, {"artifact of back end", "overlap"});
+  const fs::path dup = copy_of(good, "a9.evl");
+  rewrite_manifest(dup, [&](std::string& s) {
+    const auto open = s.find('[', s.find("\"backend_artifacts\"")), close = s.find(']', open);
+    const std::string entry = s.substr(open + 1, close - open - 1);
+    s.insert(close, "," + entry);
+  });
+  expect_error([&] { Bundle::open(dup.string()); }, ErrorCode::kCorruptFile, {"listed twice"});
+}

@@ -39,6 +39,11 @@ struct CompileOptions {
   /// vision::max_resized_pixels / patch_size^2 patches when the largest given one is smaller, so that every image
   /// smart_resize accepts (aspect ratio up to 200:1, which can resize to more than max_pixels) can run.
   std::vector<int64_t> vit_buckets;
+  /// The back end the bundle is compiled for, by name (qnn/backend.h: "emulator" = the CPU back end, built in; others
+  /// are registered with qnn::register_backend). Each graph's Backend::build_artifact is stored in the bundle, and
+  /// Model::open prepares the graphs on this back end. Unknown: kUnsupported (listing the available ones) before any
+  /// long work.
+  std::string backend = "emulator";
   /// Progress: `stage` (e.g. "build", "write weights"), `done` of `total` units. Called on the compiling thread.
   std::function<void(const std::string& stage, size_t done, size_t total)> progress;
 };

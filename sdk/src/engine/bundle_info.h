@@ -25,9 +25,10 @@ struct BundleInfo {
   // The model's dimensions, one copy each: the graphs are built from them at compile and the engine runs them at open.
   vision::VitConfig vit;  ///< the vision tower; vit.out_hidden == llm.hidden
   llm::LlmConfig llm;     ///< the text model
-  // special ids
-  int32_t image_token_id = 151655, vision_start_token_id = 151652, vision_end_token_id = 151653;
-  std::vector<int32_t> eos_token_ids{151645, 151643};
+  // Special ids: from the checkpoint at compile (models::Qwen2VLConfig holds Qwen2-VL's defaults, the one copy of
+  // them), from the manifest at open (required keys); -1 / empty until then.
+  int32_t image_token_id = -1, vision_start_token_id = -1, vision_end_token_id = -1;
+  std::vector<int32_t> eos_token_ids;
   // compile settings
   models::Qwen2VLRecipe recipe;
   /// The back end the graphs were compiled for (qnn::backend_by_name); "emulator" runs on every CPU. Absent in older
@@ -35,7 +36,7 @@ struct BundleInfo {
   std::string backend = "emulator";  ///< how every tensor is stored (its preset: "fp32", "fp16", "w8a16", "w4a16")
   int64_t context_length = 0, chunk = 0;
   std::vector<int64_t> vit_buckets;  ///< ascending
-  int64_t min_pixels = 3136, max_pixels = 12845056;
+  int64_t min_pixels = 0, max_pixels = 0;  ///< smart_resize bounds, from preprocessor_config.json (its defaults) at compile
   nlohmann::json generation_config = nlohmann::json::object();  ///< generation_config.json as read ({} if absent)
   // graphs and tensors
   std::string prefill_graph, decode_graph, embed_graph = "llm.embed";

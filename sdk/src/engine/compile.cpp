@@ -12,6 +12,7 @@
 #include "edgevl/llm/llm_graph.h"
 #include "edgevl/models/qwen2vl_checkpoint.h"
 #include "edgevl/qnn/bundle.h"
+#include "edgevl/qnn/emulator.h"
 #include "edgevl/qnn/graph_builder.h"
 #include "edgevl/qnn/passes.h"
 #include "edgevl/qnn/quantize_pass.h"
@@ -189,6 +190,7 @@ void plan_activations(const std::vector<qnn::Graph*>& half, const std::map<std::
 CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bundle_dir, const CompileOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   check_options(options);
+  const qnn::Backend& backend = qnn::backend_by_name(options.backend);  // kUnsupported before any long work
   const models::Qwen2VLRecipe& recipe = options.recipe;
   if (recipe.needs_calibration() && !options.calibrate)
     throw Error(ErrorCode::kInvalidArgument, "compile: recipe " + recipe.preset + " needs calibration but no "
@@ -312,10 +314,21 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
     }
     return graphs;
   };
-  auto write = [&](const std::string& dir, const std::vector<qnn::Graph>& graphs, const models::Qwen2VLRecipe& r) {
+  // The bundle for `backend` carries its artifacts (build_artifact of every graph); the float bundle calibration runs
+  // is the emulator's (its observers record the ranges).
+  auto write = [&](const std::string& dir, const std::vector<qnn::Graph>& graphs, const models::Qwen2VLRecipe& r,
+                   const qnn::Backend& backend) {
     BundleInfo bi = info;
     bi.recipe = r;
+    bi.backend = backend.name();
     wo.model_metadata = bi.to_json();
+    wo.artifacts.clear();
+    qnn::PrepareOptions po;
+    po.float_mode = r.float_mode;
+    for (const qnn::Graph& g : graphs) {
+      std::vector<uint8_t> bytes = backend.build_artifact(g, po);
+      if (!bytes.empty()) wo.artifacts.push_back({backend.name(), g.name(), std::move(bytes)});
+    }
     qnn::write_bundle(dir, graphs, wo, options.progress);
   };
   // Temporary bundles beside the output, removed when the compile ends however it ends.
@@ -340,7 +353,7 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
     const auto tc = std::chrono::steady_clock::now();
     const models::Qwen2VLRecipe float_recipe =
         models::recipe_preset(recipe.float_mode == qnn::FloatMode::kFp32 ? "fp32" : "fp16");
-    write(calib_tmp.dir, build_graphs(recipe, false, "build float"), float_recipe);
+    write(calib_tmp.dir, build_graphs(recipe, false, "build float"), float_recipe, qnn::emulator_backend());
     release_free_heap();  // the float graphs are gone: give their pages back before the calibration maps the bundle
     const CalibrationRanges ranges = options.calibrate(calib_tmp.dir);
     s.calibration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tc).count();
@@ -373,7 +386,7 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
   }
   s.quantized_weights = int(quantized_weights.size());
   s.notes.assign(notes.begin(), notes.end());
-  write(bundle_dir, graphs, recipe);
+  write(bundle_dir, graphs, recipe, backend);
   if (options.report) options.report(calib_tmp.dir, bundle_dir);
 
   for (const auto& g : graphs) s.graphs.push_back(g.name());

@@ -118,8 +118,8 @@ std::shared_ptr<const Qwen2VLEngine> Qwen2VLEngine::open(const std::string& bund
   im.table.vocab = t.shape[0];
   im.table.hidden = t.shape[1];
 
-  im.prefill.exe = im.backend->prepare(e->bundle_->graph(e->info_.prefill_graph), im.prepare);
-  im.decode.exe = im.backend->prepare(e->bundle_->graph(e->info_.decode_graph), im.prepare);
+  im.prefill.exe = e->prepare_graph(e->info_.prefill_graph);
+  im.decode.exe = e->prepare_graph(e->info_.decode_graph);
   if (options.llm_observer) {
     im.prefill.exe->set_observer(options.llm_observer);
     im.decode.exe->set_observer(options.llm_observer);
@@ -147,6 +147,11 @@ std::vector<float> Qwen2VLEngine::embed(const std::vector<int32_t>& ids) const {
   return out;
 }
 
+std::unique_ptr<qnn::Executable> Qwen2VLEngine::prepare_graph(const std::string& name) const {
+  const Impl& im = *impl_;
+  return im.backend->prepare(bundle_->graph(name), im.prepare, bundle_->artifact(im.backend->name(), name));
+}
+
 std::vector<float> Qwen2VLEngine::encode_image(const float* pixel_values, int64_t num_patches,
                                                const std::vector<std::array<int64_t, 3>>& grids) const {
   Impl& im = *impl_;
@@ -161,7 +166,7 @@ std::vector<float> Qwen2VLEngine::encode_image(const float* pixel_values, int64_
     auto& slot = im.vit_exes[bucket];
     if (!slot) {
       auto fresh = std::make_unique<GuardedExecutable>();
-      fresh->exe = im.backend->prepare(bundle_->graph(vision::vit_graph_name(bucket)), im.prepare);
+      fresh->exe = prepare_graph(vision::vit_graph_name(bucket));
       if (im.vit_observer) fresh->exe->set_observer(im.vit_observer);
       slot = std::move(fresh);
     }

@@ -41,6 +41,7 @@ struct CompileOptions {
   int64_t chunk = 32;             ///< tokens per prefill graph run, >= 1
   int64_t max_pixels = 0;         ///< 0 = preprocessor_config.json's max_pixels (or the spec default); sets default buckets
   std::vector<int64_t> vit_buckets;  ///< ViT patch-count buckets (multiples of 4); empty = default ladder for max_pixels
+  std::string backend = "emulator";  ///< qnn::backend_by_name: its artifacts are stored, its name is the bundle's
   /// Progress of the stages "build" (graphs), "verify", "lower", and the bundle writer's own stages.
   std::function<void(const std::string& stage, size_t done, size_t total)> progress;
   /// Needed when recipe.needs_calibration(): runs the calibration samples on the float bundle written to the given
@@ -151,6 +152,8 @@ class Qwen2VLEngine {
 
  private:
   Qwen2VLEngine() = default;
+  /// The bundle's graph `name` prepared on the engine's back end, with that back end's artifact for it if stored.
+  std::unique_ptr<qnn::Executable> prepare_graph(const std::string& name) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::shared_ptr<const qnn::Bundle> bundle_;

@@ -2,7 +2,9 @@
 //   manifest.json  — format version, family, caller's model metadata, graphs (ops, params, tensors with shapes, dtypes,
 //                    quant encodings, constant offsets into weights.bin, constant ids), extra files, checksums;
 //   weights.bin    — every constant once, each 64-byte aligned; a constant shared by several graphs (same name, same
-//                    bytes) is stored ONCE and every graph references the same offset;
+//                    bytes) is stored ONCE and every graph references the same offset; after the constants, the
+//                    back ends' artifacts (Backend::build_artifact), 64-byte aligned too, listed in the manifest's
+//                    "backend_artifacts" by back end and graph;
 //   extra files    — copied in verbatim (tokenizer.json, preprocessor_config.json, …).
 // Full format: docs/graph-ir.md.
 #pragma once
@@ -16,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "edgevl/qnn/backend.h"
 #include "edgevl/qnn/graph.h"
 
 namespace edgevl::qnn {
@@ -25,10 +28,18 @@ constexpr int kBundleFormatVersion = 1;
 /// Alignment of every constant in weights.bin, bytes.
 constexpr size_t kBundleAlignment = 64;
 
+/// One back end's compiled form of one graph of the bundle (Backend::build_artifact), stored opaque.
+struct BackendArtifact {
+  std::string backend;         ///< Backend::name(), valid_backend_name()
+  std::string graph;           ///< name of a graph written into the same bundle
+  std::vector<uint8_t> bytes;  ///< non-empty
+};
+
 struct BundleWriterOptions {
   std::string family;                     ///< model family, e.g. "qwen2vl" (opaque to qnn)
   nlohmann::json model_metadata;          ///< any JSON the caller wants back at open (config, buckets, …)
   std::vector<std::string> extra_files;   ///< paths copied into the bundle under their file name (must be unique)
+  std::vector<BackendArtifact> artifacts; ///< at most one per (back end, graph)
 };
 
 /// Progress callback: stage ("weights", "extra_files", "finalize"), work done and total in bytes (or files). Throwing
@@ -41,8 +52,10 @@ using BundleProgress = std::function<void(const std::string& stage, size_t done,
 /// swapped out in one RENAME_EXCHANGE and removed; any other existing file/dir there is an error); DIR.tmp-XXXXXX itself
 /// never opens as a bundle. On failure the temporary directory is removed. It holds a flock()ed `.writer.lock` while its
 /// writer lives; each write first removes DIR.tmp-* / DIR.old-* directories whose writer died (lock free, or no lock and
-/// empty or older than 60 s). Throws kInvalidArgument (two constants with the same name but different bytes/shape/dtype across graphs,
-/// duplicate graph or extra-file names, invalid graph), kNotFound (missing extra file), kIo (write/fsync/rename failures).
+/// empty or older than 60 s). Throws
+/// kInvalidArgument (two constants with the same name but different bytes/shape/dtype across graphs, duplicate graph or
+/// extra-file names, invalid graph, an artifact for an unknown graph, an invalid back-end name, an empty or duplicate
+/// artifact), kNotFound (missing extra file), kIo (write/fsync/rename failures).
 void write_bundle(const std::string& dir, const std::vector<Graph>& graphs, const BundleWriterOptions& options,
                   const BundleProgress& progress = {});
 
@@ -52,7 +65,8 @@ class Bundle {
  public:
   /// Opens and validates: manifest parse, manifest checksum, format version (≠ kBundleFormatVersion → kUnsupported),
   /// every tensor's dtype × shape = byte count, offsets in range and 64-byte aligned, weights.bin size as recorded, every
-  /// graph passes verify(). Cheap: does NOT hash the weights (see verify_checksums()).
+  /// graph passes verify(), every back-end artifact inside weights.bin, aligned, for a graph of the bundle, once per
+  /// (back end, graph). Cheap: does NOT hash the weights (see verify_checksums()).
   /// Throws kNotFound (no directory / manifest.json / weights.bin), kCorruptFile (malformed or inconsistent contents,
   /// truncated weights), kUnsupported (format version).
   static std::shared_ptr<const Bundle> open(const std::string& dir);
@@ -83,6 +97,10 @@ class Bundle {
   std::vector<std::string> extra_files() const { return extra_files_; }
   /// Size of weights.bin, bytes.
   size_t weights_size() const;
+  /// The artifact `backend` stored for `graph` (BundleWriterOptions::artifacts), or an empty view when there is none.
+  /// Open checked that it lies inside weights.bin, aligned, for a graph of this bundle; its bytes are covered by the
+  /// weights checksum (verify_checksums), not interpreted: the back end validates them.
+  ArtifactView artifact(const std::string& backend, const std::string& graph) const;
 
   Bundle(const Bundle&) = delete;
   Bundle& operator=(const Bundle&) = delete;
@@ -102,6 +120,7 @@ class Bundle {
   std::shared_ptr<const void> weights_;   // the MappedFile
   uint64_t weights_hash_ = 0;
   std::map<std::string, uint64_t> extra_hashes_;
+  std::map<std::pair<std::string, std::string>, ArtifactView> artifacts_;  // by (back end, graph)
 };
 
 /// The 64-bit hash used for bundle checksums (FNV-1a–style mixing over 8-byte words, with a length finalizer). Exposed for
