@@ -112,15 +112,6 @@ void remove_temporary(const fs::path& d) {
   fs::remove(d, ec);
 }
 
-// Removes the temporary directory unless released (while the writer lock, declared before it, is still held).
-struct TmpDirGuard {
-  std::string path;
-  bool armed = true;
-  ~TmpDirGuard() {
-    if (armed) remove_temporary(path);
-  }
-};
-
 struct WriterLock {
   int fd = -1;
   WriterLock() = default;
@@ -178,6 +169,31 @@ void remove_stale_temporaries(const fs::path& parent, const std::string& name) {
 }
 
 }  // namespace
+
+struct BundleWorkDir::Impl {
+  WriterLock lock;
+  std::string path;
+};
+
+BundleWorkDir::BundleWorkDir(const std::string& bundle_dir) : impl_(std::make_unique<Impl>()) {
+  std::string dir = bundle_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  if (dir.empty()) throw Error(ErrorCode::kInvalidArgument, "bundle work directory: empty bundle path");
+  const std::string tmpl = dir + ".tmp-XXXXXX";
+  for (int attempt = 0; impl_->path.empty(); ++attempt) {
+    std::vector<char> tbuf(tmpl.begin(), tmpl.end());
+    tbuf.push_back('\0');
+    if (::mkdtemp(tbuf.data()) == nullptr) io_fail(tmpl + ": cannot create temporary directory");
+    if (impl_->lock.acquire(tbuf.data())) impl_->path = tbuf.data();
+    else if (attempt == 100) throw Error(ErrorCode::kIo, tmpl + ": temporary directories keep being removed");
+  }
+  const fs::path target(dir);
+  remove_stale_temporaries(target.has_parent_path() ? target.parent_path() : fs::path("."), target.filename().string());
+}
+
+BundleWorkDir::~BundleWorkDir() { remove_temporary(impl_->path); }  // still locked: its contents, the lock, itself
+
+const std::string& BundleWorkDir::path() const { return impl_->path; }
 
 void write_bundle(const std::string& dir_in, const std::vector<Graph>& graphs, const BundleWriterOptions& options,
                   const BundleProgress& progress) {
@@ -244,20 +260,10 @@ void write_bundle(const std::string& dir_in, const std::vector<Graph>& graphs, c
   // ---- temporary directory next to the target ----
   fs::path target(dir);
   fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  const std::string tmpl = dir + ".tmp-XXXXXX";
-  WriterLock lock;
-  std::string work;  // DIR.tmp-XXXXXX, locked
-  for (int attempt = 0; work.empty(); ++attempt) {
-    std::vector<char> tbuf(tmpl.begin(), tmpl.end());
-    tbuf.push_back('\0');
-    if (::mkdtemp(tbuf.data()) == nullptr) io_fail(tmpl + ": cannot create temporary directory");
-    if (lock.acquire(tbuf.data())) work = tbuf.data();
-    else if (attempt == 100) throw Error(ErrorCode::kIo, tmpl + ": temporary directories keep being removed");
-  }
-  TmpDirGuard guard{work};
+  const BundleWorkDir work_dir(dir);  // DIR.tmp-XXXXXX, locked; removed (with the old bundle, if any) however we leave
+  const std::string& work = work_dir.path();
   const std::string tmp = work + "/" + kBundleSubdir;  // the bundle being written
   if (::mkdir(tmp.c_str(), 0755) != 0) io_fail(tmp + ": cannot create directory");
-  remove_stale_temporaries(parent, target.filename().string());
 
   // ---- weights.bin ----
   uint64_t weights_hash;
@@ -372,8 +378,6 @@ void write_bundle(const std::string& dir_in, const std::vector<Graph>& graphs, c
     io_fail("write_bundle: cannot rename '" + tmp + "' to '" + dir + "'");
   }
   fsync_dir(parent.string());
-  remove_temporary(work);  // the old bundle, if any, then the lock file, then the directory
-  guard.armed = false;
   if (progress) progress("finalize", 1, 1);
 }
 

@@ -147,8 +147,8 @@ TEST(DemoQuantized, CompileWritesAnAccuracyReport) {
   EXPECT_GE(r["top1_agreement"].get<double>(), 0.9);
   EXPECT_GE(r["greedy_same"].get<double>(), 0.98 * double(n));
   EXPECT_TRUE(r["weak_layers"].empty());
-  EXPECT_FALSE(std::filesystem::exists(work_dir("quantized") + "/shapes-w4a16-report.evl.calibration.tmp"))
-      << "the temporary float bundle is removed";
+  for (const auto& e : std::filesystem::directory_iterator(work_dir("quantized")))  // the float bundle's work dir
+    EXPECT_EQ(e.path().filename().string().find("shapes-w4a16-report.evl."), std::string::npos) << e.path();
 }
 
 }  // namespace

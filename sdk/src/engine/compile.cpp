@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -331,19 +332,11 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
     }
     qnn::write_bundle(dir, graphs, wo, options.progress);
   };
-  // Temporary bundles beside the output, removed when the compile ends however it ends.
-  struct RemoveOnExit {
-    std::string dir;
-    explicit RemoveOnExit(std::string d) : dir(std::move(d)) {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-    ~RemoveOnExit() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  };
-  const RemoveOnExit calib_tmp(bundle_dir + ".calibration.tmp");
+  // The float bundle calibration runs on (and the accuracy report compares with) lives in a locked work directory
+  // beside the output (qnn::BundleWorkDir): never an openable sibling, private to this compile, removed when the
+  // compile ends however it ends (a killed compile's by the next write beside the same path).
+  std::optional<qnn::BundleWorkDir> work;
+  std::string float_bundle;
 
   std::vector<qnn::Graph> graphs;
   if (recipe.needs_calibration()) {
@@ -353,9 +346,11 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
     const auto tc = std::chrono::steady_clock::now();
     const models::Qwen2VLRecipe float_recipe =
         models::recipe_preset(recipe.float_mode == qnn::FloatMode::kFp32 ? "fp32" : "fp16");
-    write(calib_tmp.dir, build_graphs(recipe, false, "build float"), float_recipe, qnn::emulator_backend());
+    work.emplace(bundle_dir);
+    float_bundle = work->path() + "/calibration.evl";
+    write(float_bundle, build_graphs(recipe, false, "build float"), float_recipe, qnn::emulator_backend());
     release_free_heap();  // the float graphs are gone: give their pages back before the calibration maps the bundle
-    const CalibrationRanges ranges = options.calibrate(calib_tmp.dir);
+    const CalibrationRanges ranges = options.calibrate(float_bundle);
     s.calibration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tc).count();
     graphs = build_graphs(recipe, true, "build");
     // Activation encodings: per half (ViT / LLM decoder graphs), from the calibrated ranges.
@@ -387,7 +382,7 @@ CompileSummary compile_qwen2vl(const std::string& hf_dir, const std::string& bun
   s.quantized_weights = int(quantized_weights.size());
   s.notes.assign(notes.begin(), notes.end());
   write(bundle_dir, graphs, recipe, backend);
-  if (options.report) options.report(calib_tmp.dir, bundle_dir);
+  if (options.report) options.report(float_bundle, bundle_dir);
 
   for (const auto& g : graphs) s.graphs.push_back(g.name());
   s.buckets = buckets;

@@ -59,6 +59,27 @@ using BundleProgress = std::function<void(const std::string& stage, size_t done,
 void write_bundle(const std::string& dir, const std::vector<Graph>& graphs, const BundleWriterOptions& options,
                   const BundleProgress& progress = {});
 
+/// A locked working directory beside the bundle path `bundle_dir`: `DIR.tmp-XXXXXX` (mkdtemp), holding an flock()ed
+/// `.writer.lock` for as long as this object lives — the kind of directory write_bundle writes in. It never opens as a
+/// bundle itself; while its owner lives no other writer touches it; once the owner died (however it died: the kernel
+/// drops the lock) the next write_bundle or BundleWorkDir beside the same path removes it; the destructor removes it
+/// and everything in it. For scratch files of a long job on a bundle path, e.g. the float bundle a quantized compile
+/// calibrates on (path() + "/calibration.evl"). Creating one first removes the dead writers' temporaries. Throws kIo
+/// (cannot create or lock it), kInvalidArgument (empty path).
+class BundleWorkDir {
+ public:
+  explicit BundleWorkDir(const std::string& bundle_dir);
+  ~BundleWorkDir();
+  BundleWorkDir(const BundleWorkDir&) = delete;
+  BundleWorkDir& operator=(const BundleWorkDir&) = delete;
+  /// The directory, e.g. "out/model.evl.tmp-a1B2c3".
+  const std::string& path() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 /// An opened bundle: weights.bin is memory-mapped and every graph's constants are views into the mapping (no copy, and a
 /// constant shared by several graphs has the SAME address in all of them). Immutable; thread-safe to share.
 class Bundle {
