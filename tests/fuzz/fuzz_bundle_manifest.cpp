@@ -99,17 +99,29 @@ Graph float_graph() {
   const TensorId sl = b.strided_slice(mm, {0, 1}, {5, 5}, {2, 1}, "slice");                    // [3, 4]
   const TensorId flat = b.reshape(sl, {12}, "flat");
   const TensorId k = b.constant("k", {12}, DType::kFloat32, ConstData::from_floats(weights(12, 7, 2.0f)));
-  TensorId e = b.add(b.mul(b.sigmoid(flat), k), b.exp(b.neg(flat)));
-  e = b.div(b.maximum(b.sub(e, k), b.minimum(flat, k)), b.add(b.sqrt(b.abs(k)), k));
-  e = b.tanh(b.relu(b.rsqrt(b.add(b.abs(e), k))));
-  b.output(b.reduce_mean(b.add(b.sin(e), b.cos(e)), {0}, true, "mean"), "y");
+  // One builder call per statement: the order of evaluation of function arguments is unspecified (GCC and clang
+  // differ), and the ops' names and order must be the same for every compiler (the committed seeds are compared).
+  const TensorId sig = b.sigmoid(flat);
+  const TensorId sk = b.mul(sig, k);
+  const TensorId neg = b.neg(flat);
+  TensorId e = b.add(sk, b.exp(neg));
+  const TensorId diff = b.sub(e, k);
+  const TensorId lo = b.minimum(flat, k);
+  const TensorId num = b.maximum(diff, lo);
+  const TensorId root = b.sqrt(b.abs(k));
+  e = b.div(num, b.add(root, k));
+  const TensorId ae = b.abs(e);
+  e = b.tanh(b.relu(b.rsqrt(b.add(ae, k))));
+  const TensorId sin = b.sin(e);
+  const TensorId cos = b.cos(e);
+  b.output(b.reduce_mean(b.add(sin, cos), {0}, true, "mean"), "y");
   const TensorId img = b.reshape(rows, {1, 5, 4, 4}, "img");
   const TensorId kw = b.constant("conv.w", {3, 3, 4, 2}, DType::kFloat32, ConstData::from_floats(weights(72, 8)));
   const TensorId conv = b.conv2d(img, kw, std::nullopt, {2, 1}, {1, 1, 1, 1}, "conv");  // [1, 3, 4, 2]
   b.output(b.reduce_sum(conv, {1, 2}, false, "pool"), "pooled");
   const TensorId arg = b.argmax(b.reduce_max(conv, {3}, false, "rmax"), 2, false, "argmax");  // [1, 3] int32
-  b.output(b.cast(b.add(arg, b.cast(b.reduce_max(fc, {0, 1}, true), DType::kInt32)), DType::kFloat32, "argf"),
-           "arg");
+  const TensorId top = b.cast(b.reduce_max(fc, {0, 1}, true), DType::kInt32);
+  b.output(b.cast(b.add(arg, top), DType::kFloat32, "argf"), "arg");
   return b.finish();
 }
 
