@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ThreadSanitizer check (not part of scripts/test.sh): builds the tests labelled "tsan" (one Model shared by several
+# ThreadSanitizer check (a stage of scripts/test.sh; --no-tsan skips it there): builds the tests labelled "tsan" (one Model shared by several
 # threads: tests/sdk/test_concurrency.cpp, with its fixture c_api.bundle) in build-tsan with -DEDGEVL_SANITIZE=thread
 # (GCC; every EdgeVL library instrumented) and runs them. Any data race or lock-order inversion fails the test
 # (halt_on_error=1); tests/tsan.supp suppresses reports from inside third-party libraries only, each explained there.

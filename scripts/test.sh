@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs EdgeVL's whole default test suite: a Release build with GCC, the same with clang, each libFuzzer target for 30 s
-# (clang, -DEDGEVL_FUZZ=ON, on the committed seeds), then the suite under AddressSanitizer and UndefinedBehaviorSanitizer
-# (GCC). Opt-in label: "big" (real 2B dimensions; --big).
+# (clang, -DEDGEVL_FUZZ=ON, on the committed seeds), the concurrency tests under ThreadSanitizer (scripts/test-tsan.sh),
+# then the suite under AddressSanitizer and UndefinedBehaviorSanitizer (GCC). Opt-in label: "big" (real 2B dimensions;
+# --big).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -9,13 +10,15 @@ EXCLUDE=(big)
 SAN=1
 CLANG=1
 FUZZ=1
+TSAN=1
 for a in "$@"; do
   case "$a" in
     --big) EXCLUDE=("${EXCLUDE[@]/big}") ;;
     --no-sanitizers) SAN=0 ;;
     --no-clang) CLANG=0 ;;
     --no-fuzz) FUZZ=0 ;;
-    *) echo "usage: scripts/test.sh [--big] [--no-sanitizers] [--no-clang] [--no-fuzz]" >&2; exit 2 ;;
+    --no-tsan) TSAN=0 ;;
+    *) echo "usage: scripts/test.sh [--big] [--no-sanitizers] [--no-clang] [--no-fuzz] [--no-tsan]" >&2; exit 2 ;;
   esac
 done
 pattern=$(printf '%s\n' "${EXCLUDE[@]}" | sed '/^$/d' | paste -sd'|')
@@ -49,6 +52,10 @@ if [ "$FUZZ" = 1 ]; then
   else
     echo "== clang++ not found: the libFuzzer runs are skipped"
   fi
+fi
+if [ "$TSAN" = 1 ]; then
+  echo "== ThreadSanitizer: one Model shared by several threads (label tsan)"
+  scripts/test-tsan.sh
 fi
 if [ "$SAN" = 1 ]; then
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
