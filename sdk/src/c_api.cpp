@@ -3,6 +3,7 @@
 #include "edgevl/edgevl_c.h"
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <new>
@@ -162,8 +163,12 @@ void to_stats(const edgevl::Stats& s, edgevl_stats* out) {
 extern "C" {
 
 const char* edgevl_status_name(edgevl_status status) {
-  if (status == EDGEVL_OK) return "ok";
-  const int v = static_cast<int>(status);
+  // A C caller may pass any int; in C++ a value outside the enumerators' range is not a valid edgevl_status (loading
+  // it is undefined behaviour: clang's -fsanitize=enum), so the bytes are read as the int they are.
+  static_assert(sizeof(edgevl_status) == sizeof(int), "edgevl_status is an int in C");
+  int v = 0;
+  std::memcpy(&v, &status, sizeof v);
+  if (v == EDGEVL_OK) return "ok";
   if (v < EDGEVL_ERR_INVALID_ARGUMENT || v > EDGEVL_ERR_INTERNAL) return "unknown";
   return edgevl::error_code_name(static_cast<ErrorCode>(v - 1));
 }

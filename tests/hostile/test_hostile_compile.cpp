@@ -71,8 +71,9 @@ void expect_error(const Outcome& r, edgevl::ErrorCode code, const std::string& n
   EXPECT_FALSE(fs::exists(kTmp / "out.evl")) << "a bundle was written";
   // Before any long work: no compile stage began (no graph built, no temporary bundle).
   EXPECT_TRUE(r.stages.empty()) << "the error came after stage '" << r.stages.front() << "'";
-  for (const auto& e : fs::directory_iterator(kTmp))  // no work directory of a compile (out.evl.tmp-*) left
-    EXPECT_EQ(e.path().filename().string().find("out.evl."), std::string::npos) << e.path();
+  std::error_code ec;  // no work directory of a compile (out.evl.tmp-*) left; kTmp itself may not exist yet
+  for (fs::directory_iterator it(kTmp, ec), end; !ec && it != end; it.increment(ec))
+    EXPECT_EQ(it->path().filename().string().find("out.evl."), std::string::npos) << it->path();
 }
 
 TEST(HostileCompile, CalibrationFileErrors) {
